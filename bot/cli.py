@@ -1,0 +1,122 @@
+"""`langnghe`: run the system, prepare the database, manage staff, and the NLU's own commands."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+
+import uvicorn
+
+from bot.runtime import build_runtime, create_app
+from handlers import AppConfig, InvalidAction, Settings, active_units, create_staff, prepare_database, run_nlu_cli
+from handlers.nlu_port import load_or_train
+from storage import StaffRole, create_database
+
+
+def banner(runtime_settings: Settings, demo: list[str], config: AppConfig, telegram: str) -> str:
+    base = runtime_settings.base_url
+    lines = [
+        "",
+        "Lắng Nghe đang chạy / is running",
+        f"  Web chat cho người dân (citizens):  {base}/chat",
+        f"  Bàn làm việc cán bộ (staff console): {base}/console",
+        f"  API docs:                            {base}/api/docs",
+        f"  Telegram: {telegram}",
+    ]
+    if demo:
+        lines.append("  Tài khoản demo (demo logins):")
+        for staff in config.demo_staff:
+            where = staff.unit or staff.role
+            lines.append(f"    {staff.username:<18} mật khẩu/password: {staff.password:<16} ({where})")
+    lines.append("  Dừng (stop): Ctrl+C\n")
+    return "\n".join(lines)
+
+
+async def cmd_run(settings: Settings) -> int:
+    runtime = await build_runtime(settings)
+    app = create_app(runtime)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))
+    telegram = "tắt (set TELEGRAM_BOT_TOKEN to enable)"
+    if runtime.telegram is not None:
+        telegram = f"bật, {settings.telegram_mode}" + (f" via {settings.telegram_api_base_url}"
+                                                       if settings.telegram_api_base_url else "")
+
+    async def announce() -> None:
+        while not server.started:
+            await asyncio.sleep(0.05)
+        print(banner(settings, runtime.demo_logins, runtime.core.config, telegram), flush=True)
+
+    announcer = asyncio.create_task(announce())
+    await server.serve()
+    announcer.cancel()
+    return 0
+
+
+async def cmd_migrate(settings: Settings) -> int:
+    config = AppConfig.load(settings.config_path)
+    nlu = load_or_train(settings.nlu_model_path)
+    db = create_database(settings.database_url)
+    count = await prepare_database(db, config, nlu.provinces())
+    await db.dispose()
+    print(f"database at head; {count} units configured")
+    return 0
+
+
+async def cmd_units(settings: Settings) -> int:
+    db = create_database(settings.database_url)
+    for unit in await active_units(db):
+        print(f"{unit.key:<40} {unit.name}")
+    await db.dispose()
+    return 0
+
+
+async def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
+    password = os.environ.get("LANGNGHE_PASSWORD") or getpass.getpass("Mật khẩu / password: ")
+    db = create_database(settings.database_url)
+    try:
+        await create_staff(db, args.username, password, args.name or args.username, StaffRole(args.role), args.unit)
+    except InvalidAction as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await db.dispose()
+    print(f"account {args.username} ready")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="langnghe", description="Lắng Nghe: citizens' feedback chatbots")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start everything in one process (web chat, console, Telegram if configured)")
+    sub.add_parser("migrate", help="bring the database schema to head and sync units from config.yml")
+    sub.add_parser("units", help="list unit keys (for create-staff and reassigning)")
+    staff = sub.add_parser("create-staff", help="create or update a staff account (password from LANGNGHE_PASSWORD or prompt)")
+    staff.add_argument("username")
+    staff.add_argument("--unit", help="unit key, e.g. union.bac-ninh (see `langnghe units`)")
+    staff.add_argument("--role", choices=[r.value for r in StaffRole], default="staff")
+    staff.add_argument("--name", help="display name")
+    sub.add_parser("nlu", help="NLU commands: train, evaluate, predict (see `langnghe nlu --help`)", add_help=False)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["nlu"]:
+        return run_nlu_cli(argv[1:])
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    if args.command == "run":
+        return asyncio.run(cmd_run(settings))
+    if args.command == "migrate":
+        return asyncio.run(cmd_migrate(settings))
+    if args.command == "units":
+        return asyncio.run(cmd_units(settings))
+    return asyncio.run(cmd_create_staff(settings, args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""Process wiring: one typed Settings in, a running system out (database, NLU, channels, web)."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from bot.sender import run_sender
+from bot.telegram import TelegramChannel
+from bot.webchat import webchat_router
+from handlers import AppConfig, Core, NluPort, Settings, load_or_train, prepare_database, seed_demo_staff
+from storage import create_database
+from web import create_web_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    core: Core
+    telegram: TelegramChannel | None = None
+    demo_logins: list[str] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        if self.telegram is not None:
+            self._tasks.append(asyncio.create_task(
+                run_sender(self.core, self.telegram, self.settings.outbox_poll_seconds), name="telegram-sender"))
+            if self.settings.telegram_mode == "polling":
+                self._tasks.append(asyncio.create_task(self.telegram.run_polling(), name="telegram-polling"))
+            else:
+                await self.telegram.set_webhook(f"{self.settings.base_url}/telegram/webhook", self.webhook_secret)
+
+    async def stop(self) -> None:
+        if self.telegram is not None and self.settings.telegram_mode == "polling":
+            with contextlib.suppress(RuntimeError):  # polling may not have started yet
+                await self.telegram.dispatcher.stop_polling()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self.telegram is not None:
+            await self.telegram.close()
+        await self.core.db.dispose()
+
+    @property
+    def webhook_secret(self) -> str:
+        secret = self.settings.telegram_webhook_secret
+        if not secret:
+            raise SystemExit("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET (8-256 characters)")
+        return secret
+
+
+def session_secret(settings: Settings) -> str:
+    """SECRET_KEY from the environment; on a laptop, one made once and kept under var/."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.config_path).resolve().parent / "var" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
+                        progress: Callable[[str], None] = print) -> Runtime:
+    config = AppConfig.load(Path(settings.config_path))
+    nlu = nlu or await asyncio.to_thread(load_or_train, settings.nlu_model_path, progress)
+    db = create_database(settings.database_url)
+    units = await prepare_database(db, config, nlu.provinces())
+    progress(f"database ready ({units} units)")
+    demo = await seed_demo_staff(db, config) if settings.demo else []
+    core = Core(db=db, nlu=nlu, config=config)
+    telegram = None
+    if settings.telegram_bot_token:
+        telegram = TelegramChannel(core, settings.telegram_bot_token, settings.telegram_api_base_url)
+    return Runtime(settings=settings, core=core, telegram=telegram, demo_logins=demo)
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    """The one ASGI app: console, APIs, web chat and (in webhook mode) Telegram's endpoint."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = create_web_app(runtime.core, session_secret(runtime.settings),
+                         https_only=(runtime.settings.public_url or "").startswith("https://"), lifespan=lifespan)
+    app.include_router(webchat_router(runtime.core))
+    if runtime.telegram is not None and runtime.settings.telegram_mode == "webhook":
+        app.include_router(runtime.telegram.webhook_router(runtime.webhook_secret))
+    return app

@@ -1,0 +1,144 @@
+"""Telegram through aiogram 3: updates become `Inbound`s; outbox messages become sendMessage calls."""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections import defaultdict
+from typing import Any
+
+from aiogram import Bot, Dispatcher, F
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from fastapi import APIRouter, HTTPException, Request, status
+
+from bot.sender import RetryLater, Undeliverable
+from handlers import Core, Inbound, InboundKind, Outgoing, handle_inbound
+
+CHANNEL = "telegram"
+MAX_TEXT = 4096
+log = logging.getLogger(__name__)
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Telegram takes 4096 characters a message: split on line breaks where possible."""
+    chunks: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        chunks.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return chunks + [text] if text else chunks
+
+
+def keyboard(item: Outgoing) -> InlineKeyboardMarkup | None:
+    if not item.buttons:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=b.label, callback_data=b.value) for b in row] for row in item.buttons])
+
+
+def inbound_from_message(message: Message, update_id: int) -> Inbound:
+    user = message.from_user
+    if message.text is not None:
+        kind, text = InboundKind.TEXT, message.text
+    elif message.contact is not None:
+        kind, text = InboundKind.CONTACT, message.contact.phone_number
+    elif message.caption:  # a photo with words: keep the words
+        kind, text = InboundKind.TEXT, message.caption
+    else:
+        kind, text = InboundKind.UNSUPPORTED, message.content_type
+    return Inbound(
+        channel=CHANNEL, chat_id=str(message.chat.id), user_id=str(user.id if user else message.chat.id), kind=kind,
+        text=text, update_id=str(update_id), message_id=str(message.message_id),
+        display_name=user.full_name if user else None, language=user.language_code if user else None,
+        at=message.date,
+    )
+
+
+def inbound_from_callback(query: CallbackQuery, update_id: int) -> Inbound:
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    return Inbound(
+        channel=CHANNEL, chat_id=str(chat_id), user_id=str(query.from_user.id), kind=InboundKind.BUTTON,
+        data=query.data or "", update_id=str(update_id), display_name=query.from_user.full_name,
+        language=query.from_user.language_code,
+    )
+
+
+class TelegramChannel:
+    """One bot: polling or webhook in, outbox deliveries out."""
+
+    channel = CHANNEL
+
+    def __init__(self, core: Core, token: str, api_base_url: str | None = None) -> None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base_url)) if api_base_url else AiohttpSession()
+        self.core = core
+        self.bot = Bot(token, session=session)
+        self.dispatcher = Dispatcher()
+        self._chat_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.dispatcher.message.register(self._on_message)
+        self.dispatcher.callback_query.register(self._on_callback, F.data)
+
+    async def _handle(self, inbound: Inbound) -> None:
+        # Updates run as tasks; one lock per chat keeps a citizen's messages in order.
+        async with self._chat_locks[inbound.chat_id]:
+            await handle_inbound(self.core, inbound)
+
+    async def _on_message(self, message: Message, event_update: Update) -> None:
+        if message.chat.type != "private":
+            return
+        await self._handle(inbound_from_message(message, event_update.update_id))
+
+    async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
+        await query.answer()
+        await self._handle(inbound_from_callback(query, event_update.update_id))
+
+    async def deliver(self, item: Outgoing) -> str | None:
+        chunks = split_text(item.text) or ["…"]
+        sent_id: str | None = None
+        try:
+            for i, chunk in enumerate(chunks):
+                markup = keyboard(item) if i == len(chunks) - 1 else None
+                sent = await self.bot.send_message(chat_id=int(item.chat_id), text=chunk, reply_markup=markup)
+                sent_id = str(sent.message_id)
+        except TelegramRetryAfter as exc:
+            raise RetryLater(str(exc), exc.retry_after) from exc
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            raise RetryLater(str(exc)) from exc
+        except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            raise Undeliverable(str(exc)) from exc
+        return sent_id
+
+    async def run_polling(self) -> None:
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False,
+                                            polling_timeout=10)
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self.bot.set_webhook(url=url, secret_token=secret, allowed_updates=["message", "callback_query"])
+
+    def webhook_router(self, secret: str) -> APIRouter:
+        """POST /telegram/webhook, refusing any request without Telegram's secret-token header."""
+        router = APIRouter()
+
+        @router.post("/telegram/webhook", include_in_schema=False)
+        async def webhook(request: Request) -> dict[str, Any]:
+            given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+            if not hmac.compare_digest(given.encode(), secret.encode()):
+                raise HTTPException(status.HTTP_403_FORBIDDEN, "bad secret token")
+            update = Update.model_validate(await request.json(), context={"bot": self.bot})
+            await self.dispatcher.feed_update(self.bot, update)
+            return {"ok": True}
+
+        return router
+
+    async def close(self) -> None:
+        await self.bot.session.close()

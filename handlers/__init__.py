@@ -1,0 +1,64 @@
+"""The platform-free core of Lắng Nghe: intake dialogue, routing, case lifecycle, staff actions.
+
+Channel adapters (bot/) and the console (web/) use only what is listed in `__all__`.
+"""
+from handlers.accounts import authenticate, create_staff, get_staff
+from handlers.core import Core
+from handlers.errors import CaseNotFound, InvalidAction
+from handlers.intake import handle_inbound
+from handlers.nlu_port import NluPort, load_or_train, run_nlu_cli
+from handlers.outbox import ChatLine, claim_pending, mark_failed, mark_retry, mark_sent, pull_chat
+from handlers.queries import CaseDetail, active_units, case_detail, inbox
+from handlers.settings import AppConfig, Settings
+from handlers.setup import prepare_database, seed_demo_staff
+from handlers.signals import OutboxSignal
+from handlers.staff_actions import (
+    can_act,
+    do_accept_case,
+    do_reassign_case,
+    do_reply_to_citizen,
+    do_request_information,
+    do_resolve_case,
+)
+from handlers.texts import render
+from handlers.types import Button, Inbound, InboundKind, InboundResult, Outgoing
+
+__all__ = [
+    "AppConfig",
+    "Button",
+    "CaseDetail",
+    "ChatLine",
+    "CaseNotFound",
+    "Core",
+    "Inbound",
+    "InboundKind",
+    "InboundResult",
+    "InvalidAction",
+    "NluPort",
+    "OutboxSignal",
+    "Outgoing",
+    "Settings",
+    "active_units",
+    "authenticate",
+    "can_act",
+    "case_detail",
+    "claim_pending",
+    "create_staff",
+    "do_accept_case",
+    "do_reassign_case",
+    "do_reply_to_citizen",
+    "do_request_information",
+    "do_resolve_case",
+    "get_staff",
+    "handle_inbound",
+    "inbox",
+    "load_or_train",
+    "mark_failed",
+    "mark_retry",
+    "mark_sent",
+    "prepare_database",
+    "pull_chat",
+    "render",
+    "run_nlu_cli",
+    "seed_demo_staff",
+]

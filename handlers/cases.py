@@ -1,0 +1,118 @@
+"""The case lifecycle seen from the citizen's side: open, add to, look up, rate."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from handlers.deadlines import case_deadlines, format_local
+from handlers.tracking import new_code
+from handlers.turn import Turn
+from handlers.units import route
+from storage import Case, CaseEvent, CaseStatus, Message
+
+
+def citizen_actor(turn: Turn) -> str:
+    return f"citizen:{turn.citizen.id}"
+
+
+async def _unique_code(turn: Turn) -> str:
+    for _ in range(10):
+        code = new_code()
+        if await turn.session.scalar(select(Case.id).where(Case.code == code)) is None:
+            return code
+    raise RuntimeError("could not find a free tracking code")
+
+
+async def open_case(turn: Turn) -> Case:
+    """Turn the confirmed draft into a case owned by exactly one unit, with its deadlines."""
+    d: dict[str, Any] = turn.draft
+    now = turn.core.clock()
+    unit = await route(turn.session, d["domain"], d.get("province"), d.get("commune"))
+    accept_by, resolve_by = case_deadlines(turn.core.config, d["domain"], bool(d.get("urgent")), now)
+    nlu: dict[str, Any] = d.get("nlu") or {}
+    case = Case(
+        code=await _unique_code(turn),
+        citizen_id=turn.citizen.id,
+        conversation_id=turn.conversation.id,
+        channel=turn.conversation.channel,
+        description=d["description"],
+        domain=d["domain"],
+        nlu_label=nlu.get("label"),
+        nlu_confidence=nlu.get("confidence"),
+        domain_chosen_by=d.get("domain_by", "nlu"),
+        province=d.get("province"),
+        commune=d.get("commune"),
+        urgent=bool(d.get("urgent")),
+        anonymous=d.get("contact") == "anonymous",
+        contact_phone=d.get("phone"),
+        status=CaseStatus.OPEN,
+        unit=unit,
+        accept_deadline=accept_by,
+        resolve_deadline=resolve_by,
+        created_at=now,
+    )
+    turn.session.add(case)
+    await turn.session.flush()
+    await turn.session.execute(
+        update(Message)
+        .where(Message.conversation_id == turn.conversation.id, Message.case_id.is_(None),
+               Message.id >= int(d.get("first_message_id", turn.message.id)))
+        .values(case_id=case.id)
+    )
+    turn.message.case_id = case.id
+    turn.session.add(CaseEvent(case_id=case.id, kind="created", actor=citizen_actor(turn), created_at=now,
+                               data={"unit": unit.key, "domain": case.domain, "nlu": nlu,
+                                     "domain_by": case.domain_chosen_by, "urgent": case.urgent}))
+    return case
+
+
+async def latest_case(turn: Turn) -> Case | None:
+    return await turn.session.scalar(
+        select(Case).where(Case.conversation_id == turn.conversation.id).order_by(Case.id.desc()).limit(1)
+    )
+
+
+async def add_to_case(turn: Turn, case: Case) -> None:
+    """What a citizen writes while a case is open joins that case; an answer resumes the work."""
+    turn.message.case_id = case.id
+    turn.session.add(CaseEvent(case_id=case.id, kind="citizen_message", actor=citizen_actor(turn),
+                               data={"message_id": turn.message.id}))
+    if case.status is CaseStatus.WAITING_CITIZEN:
+        case.status = CaseStatus.IN_PROGRESS
+        turn.session.add(CaseEvent(case_id=case.id, kind="status", actor=citizen_actor(turn),
+                                   data={"from": "waiting_citizen", "to": "in_progress"}))
+    turn.say("case.appended", code=case.code)
+
+
+async def rate_case(turn: Turn, code: str, rating: int) -> None:
+    case = await turn.session.scalar(select(Case).where(Case.code == code, Case.citizen_id == turn.citizen.id))
+    if case is None or case.status is not CaseStatus.RESOLVED or case.rating is not None or not 1 <= rating <= 5:
+        turn.say("rating.invalid", code=code)
+        return
+    case.rating = rating
+    turn.message.case_id = case.id
+    turn.session.add(CaseEvent(case_id=case.id, kind="rated", actor=citizen_actor(turn), data={"rating": rating}))
+    turn.say("rating.thanks", code=code, rating=rating)
+
+
+def status_line(turn: Turn, case: Case) -> str:
+    return turn.t("status.line", code=case.code, status=turn.t(f"status.{case.status.value}"),
+                  unit=case.unit.name, deadline=format_local(case.resolve_deadline, turn.core.config))
+
+
+async def report_status(turn: Turn, code: str | None) -> None:
+    """A code shows status and the responsible body only: nothing personal, so any holder may ask."""
+    if code is None:
+        cases = (await turn.session.scalars(
+            select(Case).where(Case.citizen_id == turn.citizen.id).order_by(Case.id.desc()).limit(5))).all()
+        if not cases:
+            turn.say("status.none")
+            return
+        turn.say("status.mine", lines="\n\n".join(status_line(turn, c) for c in cases))
+        return
+    case = await turn.session.scalar(select(Case).where(Case.code == code))
+    if case is None:
+        turn.say("status.not_found", code=code)
+        return
+    turn.say("raw", text=status_line(turn, case))

@@ -1,0 +1,42 @@
+"""Slash commands: they work from any state of the dialogue."""
+from __future__ import annotations
+
+from handlers.cases import report_status
+from handlers.dialogue import ask_consent, cancel, start_report
+from handlers.texts import LANGUAGES
+from handlers.tracking import parse_code
+from handlers.turn import Turn
+
+
+def split_command(text: str) -> tuple[str, str] | None:
+    """'/status@LangNgheBot LN-7K3Q9P' -> ('status', 'LN-7K3Q9P'); None when it is not a command."""
+    stripped = text.strip()
+    if not stripped.startswith("/") or len(stripped) < 2:
+        return None
+    head, _, args = stripped[1:].partition(" ")
+    return head.split("@", 1)[0].lower(), args.strip()
+
+
+async def on_command(turn: Turn, command: str, args: str) -> None:
+    if command in ("start", "new"):
+        if turn.citizen.consent_at is None:
+            ask_consent(turn)
+        else:
+            if command == "start":
+                turn.say("welcome")
+            start_report(turn)
+    elif command == "status":
+        code = parse_code(args) if args else None
+        if args and code is None:
+            turn.say("status.usage")
+        else:
+            await report_status(turn, code)
+    elif command == "cancel":
+        cancel(turn)
+    elif command == "help":
+        turn.say("help")
+    elif command in ("lang", "language") and args.lower() in LANGUAGES:
+        turn.citizen.language = args.lower()
+        turn.say("help")
+    else:
+        turn.say("unknown_command", command="/" + command[:32])

@@ -1,0 +1,24 @@
+"""What the core needs to do its work, passed explicitly: no globals."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from handlers.nlu_port import NluPort
+from handlers.settings import AppConfig
+from handlers.signals import OutboxSignal
+from storage import Database
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Core:
+    db: Database
+    nlu: NluPort
+    config: AppConfig
+    signal: OutboxSignal = field(default_factory=OutboxSignal)
+    clock: Callable[[], datetime] = utcnow

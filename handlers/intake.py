@@ -1,0 +1,95 @@
+"""The entry point for every citizen message: one transaction from stored update to queued replies."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import dialogue
+from handlers.commands import on_command, split_command
+from handlers.core import Core
+from handlers.outbox import to_outgoing
+from handlers.turn import Turn
+from handlers.types import Inbound, InboundKind, InboundResult
+from storage import Citizen, Conversation, Direction, Message, OutboxItem
+
+
+async def _citizen(session: AsyncSession, inbound: Inbound) -> Citizen:
+    citizen = await session.scalar(
+        select(Citizen).where(Citizen.channel == inbound.channel, Citizen.external_id == inbound.user_id))
+    if citizen is None:
+        citizen = Citizen(channel=inbound.channel, external_id=inbound.user_id, display_name=inbound.display_name,
+                          language="vi")
+        session.add(citizen)
+        await session.flush()
+    return citizen
+
+
+async def _conversation(session: AsyncSession, inbound: Inbound, citizen: Citizen) -> Conversation:
+    conversation = await session.scalar(
+        select(Conversation).where(Conversation.channel == inbound.channel, Conversation.chat_id == inbound.chat_id))
+    if conversation is None:
+        conversation = Conversation(channel=inbound.channel, chat_id=inbound.chat_id, citizen_id=citizen.id,
+                                    state=dialogue.START, draft={})
+        session.add(conversation)
+        await session.flush()
+    return conversation
+
+
+async def _seen(session: AsyncSession, inbound: Inbound) -> bool:
+    if inbound.update_id is None:
+        return False
+    found = await session.scalar(select(Message.id).where(
+        Message.channel == inbound.channel, Message.platform_update_id == inbound.update_id))
+    return found is not None
+
+
+async def _dispatch(turn: Turn) -> None:
+    inbound = turn.inbound
+    if inbound.kind is InboundKind.BUTTON:
+        await dialogue.on_button(turn, inbound.data or "")
+    elif inbound.kind is InboundKind.CONTACT:
+        await dialogue.on_contact_shared(turn, inbound.text)
+    elif inbound.kind is InboundKind.UNSUPPORTED:
+        turn.say("unsupported")
+    elif (command := split_command(inbound.text)) is not None:
+        await on_command(turn, *command)
+    else:
+        await dialogue.on_text(turn, inbound.text)
+
+
+async def handle_inbound(core: Core, inbound: Inbound) -> InboundResult:
+    """Store the update (once per platform update id), advance the dialogue, queue the replies.
+
+    Replies are only queued here; the channel's sender delivers them after the commit, so a crash
+    never leaves a citizen told something the database does not know.
+    """
+    try:
+        async with core.db.transaction() as session:
+            if await _seen(session, inbound):
+                return InboundResult(duplicate=True)
+            citizen = await _citizen(session, inbound)
+            conversation = await _conversation(session, inbound, citizen)
+            message = Message(
+                conversation_id=conversation.id, channel=inbound.channel, direction=Direction.IN,
+                author=f"citizen:{citizen.id}", kind=inbound.kind.value,
+                text=inbound.data if inbound.kind is InboundKind.BUTTON else inbound.text,
+                platform_update_id=inbound.update_id, platform_message_id=inbound.message_id, created_at=inbound.at,
+            )
+            session.add(message)
+            await session.flush()
+            turn = Turn(core, session, inbound, conversation, citizen, message)
+            await _dispatch(turn)
+            sent = turn.flush(case_id=message.case_id)
+            await session.flush()
+            items = (await session.scalars(
+                select(OutboxItem).where(OutboxItem.message_id.in_([m.id for m in sent])).order_by(OutboxItem.id)
+            )).unique().all()
+            replies = tuple(to_outgoing(item) for item in items)
+    except IntegrityError:
+        async with core.db.sessions() as session:
+            if await _seen(session, inbound):  # a concurrent worker stored the same update first
+                return InboundResult(duplicate=True)
+        raise
+    core.signal.wake([inbound.channel])
+    return InboundResult(duplicate=False, replies=replies)

@@ -1,0 +1,136 @@
+"""Queueing outgoing messages (in the caller's transaction) and handing them to channel senders."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.types import Button, Outgoing
+from storage import Conversation, Database, Direction, Message, OutboxItem, OutboxStatus
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(seconds=60)
+
+
+def queue_message(
+    session: AsyncSession,
+    conversation: Conversation,
+    text: str,
+    buttons: Sequence[Sequence[Button]] = (),
+    *,
+    author: str = "bot",
+    case_id: int | None = None,
+) -> Message:
+    """Store an outgoing message in the transcript and put it in the outbox of its channel."""
+    message = Message(
+        conversation_id=conversation.id,
+        case_id=case_id,
+        channel=conversation.channel,
+        direction=Direction.OUT,
+        author=author,
+        text=text,
+        buttons=[[{"label": b.label, "value": b.value} for b in row] for row in buttons],
+    )
+    session.add(message)
+    session.add(OutboxItem(message=message, channel=conversation.channel, chat_id=conversation.chat_id))
+    return message
+
+
+def to_outgoing(item: OutboxItem) -> Outgoing:
+    rows = tuple(tuple(Button(b["label"], b["value"]) for b in row) for row in item.message.buttons or [])
+    return Outgoing(
+        outbox_id=item.id,
+        message_id=item.message_id,
+        channel=item.channel,
+        chat_id=item.chat_id,
+        text=item.message.text,
+        buttons=rows,
+        attempts=item.attempts,
+    )
+
+
+async def claim_pending(db: Database, channel: str, limit: int = 50) -> list[Outgoing]:
+    """Take due messages for a sender, oldest first, leasing them so other workers skip them."""
+    now = datetime.now(timezone.utc)
+    async with db.transaction() as session:
+        query = (
+            select(OutboxItem)
+            .where(OutboxItem.channel == channel, OutboxItem.status == OutboxStatus.PENDING,
+                   OutboxItem.next_attempt_at <= now)
+            .order_by(OutboxItem.id)
+            .limit(limit)
+        )
+        if not db.is_sqlite:
+            query = query.with_for_update(skip_locked=True, of=OutboxItem)
+        items = (await session.scalars(query)).unique().all()
+        for item in items:
+            item.next_attempt_at = now + LEASE
+        return [to_outgoing(i) for i in items]
+
+
+async def mark_sent(db: Database, outbox_id: int, platform_message_id: str | None) -> None:
+    async with db.transaction() as session:
+        item = await session.get(OutboxItem, outbox_id)
+        if item is None:
+            return
+        item.status, item.sent_at = OutboxStatus.SENT, datetime.now(timezone.utc)
+        item.attempts += 1
+        item.message.platform_message_id = platform_message_id
+
+
+async def mark_retry(db: Database, outbox_id: int, error: str, delay: float | None = None) -> None:
+    """Back off exponentially (or as the platform asked); give up after MAX_ATTEMPTS."""
+    async with db.transaction() as session:
+        item = await session.get(OutboxItem, outbox_id)
+        if item is None:
+            return
+        item.attempts += 1
+        item.last_error = error[:2000]
+        if item.attempts >= MAX_ATTEMPTS:
+            item.status = OutboxStatus.FAILED
+            return
+        wait = delay if delay is not None else min(300.0, 2.0 ** item.attempts)
+        item.next_attempt_at = datetime.now(timezone.utc) + timedelta(seconds=wait)
+
+
+async def mark_failed(db: Database, outbox_id: int, error: str) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == outbox_id)
+            .values(status=OutboxStatus.FAILED, last_error=error[:2000], attempts=OutboxItem.attempts + 1)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    id: int
+    direction: str
+    kind: str
+    text: str
+    buttons: list[Any]
+    created_at: datetime
+
+
+async def pull_chat(db: Database, channel: str, chat_id: str, after: int = 0, limit: int = 200) -> list[ChatLine]:
+    """For pull channels (the web chat): the chat's messages after `after`; what was queued for it
+    counts as delivered once the client has fetched it."""
+    async with db.transaction() as session:
+        conversation_id = await session.scalar(
+            select(Conversation.id).where(Conversation.channel == channel, Conversation.chat_id == chat_id))
+        if conversation_id is None:
+            return []
+        messages = (await session.scalars(
+            select(Message).where(Message.conversation_id == conversation_id, Message.id > after)
+            .order_by(Message.id).limit(limit))).all()
+        out_ids = [m.id for m in messages if m.direction is Direction.OUT]
+        if out_ids:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.message_id.in_(out_ids), OutboxItem.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.SENT, sent_at=datetime.now(timezone.utc), attempts=OutboxItem.attempts + 1))
+        return [ChatLine(m.id, m.direction.value, m.kind, m.text, m.buttons or [], m.created_at) for m in messages]

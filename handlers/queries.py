@@ -1,0 +1,50 @@
+"""Read-only views for the console: the inbox of a unit and one case with its transcript."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from handlers.errors import CaseNotFound
+from handlers.staff_actions import can_view
+from storage import Case, CaseEvent, CaseStatus, Database, Message, StaffAccount, StaffRole, Unit
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: Case
+    messages: list[Message]
+    events: list[CaseEvent]
+
+
+async def inbox(db: Database, staff: StaffAccount, status: CaseStatus | None = None,
+                open_only: bool = False, limit: int = 200) -> list[Case]:
+    """The staff member's own unit's cases (all units for moderators and admins), urgent first."""
+    query = select(Case)
+    if staff.role is StaffRole.STAFF:
+        query = query.where(Case.unit_id == staff.unit_id)
+    if status is not None:
+        query = query.where(Case.status == status)
+    elif open_only:
+        query = query.where(Case.status.in_([s for s in CaseStatus if s.is_open]))
+    query = query.order_by(Case.urgent.desc(), Case.resolve_deadline, Case.id).limit(limit)
+    async with db.sessions() as session:
+        return list((await session.scalars(query)).unique().all())
+
+
+async def case_detail(db: Database, staff: StaffAccount, code: str) -> CaseDetail:
+    async with db.sessions() as session:
+        case = await session.scalar(select(Case).where(Case.code == code.upper()))
+        if case is None or not can_view(staff, case):
+            raise CaseNotFound(code)
+        messages = (await session.scalars(
+            select(Message).where(Message.case_id == case.id).order_by(Message.id))).all()
+        events = (await session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))).all()
+    return CaseDetail(case, list(messages), list(events))
+
+
+async def active_units(db: Database) -> list[Unit]:
+    async with db.sessions() as session:
+        return list((await session.scalars(
+            select(Unit).where(Unit.active.is_(True)).order_by(Unit.domain, Unit.level, Unit.province))).all())

@@ -1,0 +1,108 @@
+"""Typed configuration, parsed once at start-up and passed down.
+
+`AppConfig` is the organisations/routing/deadlines file (config.yml); `Settings` is the process's
+environment (addresses, database, secrets). Secrets never come from config.yml.
+"""
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from handlers.domains import DOMAINS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Organisation(BaseModel):
+    """One of the five organisations or the Front's desk; `unit_name` names its local units."""
+
+    name: str
+    central_unit: str
+    unit_name: str = Field(description="template with {area}, e.g. 'Công đoàn {area}'")
+
+
+class DeadlineRule(BaseModel):
+    accept_working_hours: float = 8
+    resolve_days: float = 15
+    urgent_accept_hours: float = 1
+    urgent_resolve_hours: float = 24
+
+
+class WorkingHours(BaseModel):
+    days: list[int] = Field(default=[0, 1, 2, 3, 4], description="weekday numbers, Monday is 0")
+    periods: list[tuple[time, time]] = Field(default=[(time(8), time(12)), (time(13), time(17))])
+
+
+class CommuneUnit(BaseModel):
+    domain: str
+    province: str
+    commune: str
+    name: str
+
+
+class DemoStaff(BaseModel):
+    username: str
+    password: str
+    display_name: str
+    role: Literal["staff", "moderator", "admin"] = "staff"
+    unit: str | None = Field(default=None, description="unit key, e.g. union.bac-ninh")
+
+
+class AppConfig(BaseModel):
+    timezone: str = "Asia/Ho_Chi_Minh"
+    working_hours: WorkingHours = WorkingHours()
+    organisations: dict[str, Organisation]
+    commune_units: list[CommuneUnit] = []
+    deadlines: DeadlineRule = DeadlineRule()
+    deadlines_per_domain: dict[str, DeadlineRule] = {}
+    escalate_after_overdue_hours: float = 24
+    demo_staff: list[DemoStaff] = []
+
+    @field_validator("organisations")
+    @classmethod
+    def _all_domains(cls, orgs: dict[str, Organisation]) -> dict[str, Organisation]:
+        missing = set(DOMAINS) - set(orgs)
+        unknown = set(orgs) - set(DOMAINS)
+        if missing or unknown:
+            raise ValueError(f"organisations must be exactly {DOMAINS}; missing {missing or '-'}, unknown {unknown or '-'}")
+        return orgs
+
+    def deadline_rule(self, domain: str) -> DeadlineRule:
+        return self.deadlines_per_domain.get(domain, self.deadlines)
+
+    @classmethod
+    def load(cls, path: Path) -> "AppConfig":
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise SystemExit(f"config file not found: {path}") from exc
+        return cls.model_validate(raw)
+
+
+class Settings(BaseSettings):
+    """The environment of one process. Every field can be set by the upper-case variable."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'langnghe.db'}"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None
+    config_path: Path = ROOT / "config.yml"
+    nlu_model_path: Path | None = None
+    secret_key: str | None = None
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str | None = None
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_secret: str | None = None
+    demo: bool = True
+    outbox_poll_seconds: float = 2.0
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{'localhost' if self.host in ('127.0.0.1', '0.0.0.0') else self.host}:{self.port}"

@@ -1,0 +1,141 @@
+"""What staff do to a case. Each `do_verb_noun` is one transaction; the citizen's notification is
+queued in it and delivered by the channel sender after the commit."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.core import Core
+from handlers.deadlines import case_deadlines
+from handlers.errors import CaseNotFound, InvalidAction
+from handlers.outbox import queue_message
+from handlers.texts import render
+from handlers.types import Button
+from storage import Case, CaseEvent, CaseStatus, Conversation, StaffAccount, StaffRole, Unit
+
+MAX_REPLY = 3500
+
+
+def can_view(staff: StaffAccount, case: Case) -> bool:
+    return staff.role in (StaffRole.ADMIN, StaffRole.MODERATOR) or case.unit_id == staff.unit_id
+
+
+def can_act(staff: StaffAccount, case: Case) -> bool:
+    return staff.role is StaffRole.ADMIN or case.unit_id == staff.unit_id
+
+
+async def _case_for_action(session: AsyncSession, staff: StaffAccount, code: str) -> Case:
+    case = await session.scalar(select(Case).where(Case.code == code.upper()))
+    if case is None or not can_act(staff, case):
+        raise CaseNotFound(code)
+    return case
+
+
+def _text(value: str, what: str) -> str:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise InvalidAction(f"{what} must not be empty")
+    if len(cleaned) > MAX_REPLY:
+        raise InvalidAction(f"{what} is too long ({len(cleaned)} > {MAX_REPLY} characters)")
+    return cleaned
+
+
+async def _notify(session: AsyncSession, case: Case, key: str, author: str, buttons: tuple[tuple[Button, ...], ...] = (),
+                  **params: str) -> None:
+    conversation = await session.get(Conversation, case.conversation_id)
+    assert conversation is not None
+    text = render(key, case.citizen.language, {"code": case.code, "unit": case.unit.name, **params})
+    queue_message(session, conversation, text, buttons, author=author, case_id=case.id)
+
+
+def _event(session: AsyncSession, case: Case, kind: str, staff: StaffAccount, now: datetime,
+           reason: str | None = None, **data: object) -> None:
+    session.add(CaseEvent(case_id=case.id, kind=kind, actor=f"staff:{staff.username}", reason=reason,
+                          data=dict(data), created_at=now))
+
+
+def _require_open(case: Case) -> None:
+    if not case.status.is_open:
+        raise InvalidAction(f"case {case.code} is {case.status.value}")
+
+
+def _accept(case: Case, session: AsyncSession, staff: StaffAccount, now: datetime) -> None:
+    if case.status is CaseStatus.OPEN:
+        case.status, case.accepted_at = CaseStatus.IN_PROGRESS, now
+        _event(session, case, "accepted", staff, now)
+
+
+async def do_accept_case(core: Core, staff: StaffAccount, code: str) -> Case:
+    async with core.db.transaction() as session:
+        case = await _case_for_action(session, staff, code)
+        _require_open(case)
+        _accept(case, session, staff, core.clock())
+    return case
+
+
+async def do_reply_to_citizen(core: Core, staff: StaffAccount, code: str, text: str) -> Case:
+    body = _text(text, "reply")
+    async with core.db.transaction() as session:
+        case = await _case_for_action(session, staff, code)
+        _require_open(case)
+        now = core.clock()
+        _accept(case, session, staff, now)
+        _event(session, case, "staff_reply", staff, now, text=body)
+        await _notify(session, case, "staff.reply", f"staff:{staff.username}", text=body)
+    core.signal.wake([case.channel])
+    return case
+
+
+async def do_request_information(core: Core, staff: StaffAccount, code: str, question: str) -> Case:
+    body = _text(question, "question")
+    async with core.db.transaction() as session:
+        case = await _case_for_action(session, staff, code)
+        _require_open(case)
+        now = core.clock()
+        _accept(case, session, staff, now)
+        case.status = CaseStatus.WAITING_CITIZEN
+        _event(session, case, "information_requested", staff, now, text=body)
+        await _notify(session, case, "staff.ask", f"staff:{staff.username}", text=body)
+    core.signal.wake([case.channel])
+    return case
+
+
+async def do_reassign_case(core: Core, staff: StaffAccount, code: str, unit_key: str, reason: str) -> Case:
+    """Hand the case to another unit. A change of domain is a misroute: its reason and the text
+    are kept on the event so they can become NLU training data."""
+    why = _text(reason, "reason")
+    async with core.db.transaction() as session:
+        case = await _case_for_action(session, staff, code)
+        _require_open(case)
+        target = await session.scalar(select(Unit).where(Unit.key == unit_key, Unit.active.is_(True)))
+        if target is None:
+            raise InvalidAction(f"unknown unit {unit_key!r}")
+        if target.id == case.unit_id:
+            raise InvalidAction("the case already belongs to that unit")
+        now = core.clock()
+        old_unit, old_domain = case.unit, case.domain
+        _event(session, case, "reassigned", staff, now, reason=why, from_unit=old_unit.key, to_unit=target.key,
+               from_domain=old_domain, to_domain=target.domain, misroute=old_domain != target.domain)
+        case.unit, case.unit_id, case.domain = target, target.id, target.domain
+        case.status, case.accepted_at = CaseStatus.OPEN, None
+        case.accept_deadline, _ = case_deadlines(core.config, target.domain, case.urgent, now)
+        await _notify(session, case, "staff.reassigned", "system")
+    core.signal.wake([case.channel])
+    return case
+
+
+async def do_resolve_case(core: Core, staff: StaffAccount, code: str, result: str) -> Case:
+    body = _text(result, "result")
+    async with core.db.transaction() as session:
+        case = await _case_for_action(session, staff, code)
+        _require_open(case)
+        now = core.clock()
+        _accept(case, session, staff, now)
+        case.status, case.resolved_at, case.result = CaseStatus.RESOLVED, now, body
+        _event(session, case, "resolved", staff, now, text=body)
+        stars = tuple(Button(str(n), f"rate:{case.code}:{n}") for n in range(1, 6))
+        await _notify(session, case, "staff.resolved", f"staff:{staff.username}", (stars,), text=body)
+    core.signal.wake([case.channel])
+    return case

@@ -1,0 +1,197 @@
+"""Every sentence the bot says, Vietnamese first and English second. Code refers to keys only."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LANGUAGES: tuple[str, ...] = ("vi", "en")
+CONSENT_VERSION = "2025-01"
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "raw": {"vi": "{text}", "en": "{text}"},
+    "draft.none": {
+        "vi": "Không có phản ánh nào đang soạn. Gõ /new để gửi phản ánh mới.",
+        "en": "There is no report in progress. Type /new to start one.",
+    },
+    "welcome": {
+        "vi": "Xin chào! Đây là Lắng Nghe: kênh tiếp nhận phản ánh, kiến nghị của người dân, "
+        "chuyển đến đúng tổ chức chịu trách nhiệm (Công đoàn, Hội Nông dân, Hội Phụ nữ, Đoàn Thanh niên, "
+        "Hội Cựu chiến binh, Mặt trận Tổ quốc).",
+        "en": "Hello! This is Lắng Nghe: we take citizens' feedback and hand it to the one body responsible.",
+    },
+    "consent.ask": {
+        "vi": "Để xử lý phản ánh, chúng tôi cần lưu nội dung bạn gửi và thông tin liên hệ (nếu bạn cung cấp), "
+        "chỉ dùng để giải quyết phản ánh, theo Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân. "
+        "Bạn có thể gửi ẩn danh. Bạn có đồng ý không?",
+        "en": "To handle your feedback we must store what you send and any contact details you give, only to "
+        "resolve it (Decree 13/2023 on personal data). You may stay anonymous. Do you agree?",
+    },
+    "consent.declined": {
+        "vi": "Chúng tôi tôn trọng lựa chọn của bạn: nội dung bạn vừa gửi sẽ không được lưu giữ. "
+        "Khi nào muốn gửi phản ánh, hãy gõ /start. Trường hợp khẩn cấp: gọi 113 (công an), 114 (cứu hỏa), 115 (cấp cứu).",
+        "en": "We respect your choice: what you sent will not be kept. Type /start whenever you want to report. "
+        "Emergencies: call 113 (police), 114 (fire), 115 (ambulance).",
+    },
+    "consent.thanks": {"vi": "Cảm ơn bạn đã đồng ý.", "en": "Thank you for agreeing."},
+    "problem.ask": {
+        "vi": "Bạn hãy kể vấn đề bạn gặp phải (càng cụ thể càng tốt: việc gì, ở đâu, từ bao giờ).",
+        "en": "Please describe your problem (what, where, since when).",
+    },
+    "problem.empty": {
+        "vi": "Mình chưa nhận được nội dung. Bạn hãy gõ vấn đề của bạn bằng chữ nhé.",
+        "en": "I did not get any text. Please type your problem.",
+    },
+    "problem.too_long": {
+        "vi": "Tin nhắn dài quá ({length} ký tự, tối đa {limit}). Bạn hãy tóm tắt lại hoặc chia thành nhiều tin ngắn hơn.",
+        "en": "That message is too long ({length} characters, at most {limit}). Please shorten it or split it.",
+    },
+    "urgent.notice": {
+        "vi": "⚠️ Nếu bạn hoặc ai đó đang gặp nguy hiểm, hãy gọi ngay: 113 (công an), 115 (cấp cứu), "
+        "111 (tổng đài bảo vệ trẻ em). Chúng tôi sẽ chuyển phản ánh này đến nơi xử lý khẩn.",
+        "en": "⚠️ If you or someone is in danger, call now: 113 (police), 115 (ambulance), 111 (child protection). "
+        "We are passing this on as urgent.",
+    },
+    "domain.ask": {
+        "vi": "Mình chưa chắc phản ánh này thuộc lĩnh vực nào. Bạn chọn giúp nơi phù hợp nhất:",
+        "en": "I am not sure which body this belongs to. Please choose the best fit:",
+    },
+    "province.ask": {
+        "vi": "Bạn đang ở tỉnh/thành phố nào? (ví dụ: Bắc Ninh, TP Hồ Chí Minh; tên tỉnh cũ như Bình Dương cũng được)",
+        "en": "Which province or city are you in? (e.g. Bắc Ninh, TP Hồ Chí Minh; old names such as Bình Dương work too)",
+    },
+    "province.unknown": {
+        "vi": "Mình chưa nhận ra tỉnh/thành phố trong \"{text}\". Bạn gõ lại tên tỉnh giúp mình, hoặc bấm Bỏ qua.",
+        "en": "I could not find a province in \"{text}\". Please type the province name again, or press Skip.",
+    },
+    "province.old_name": {
+        "vi": "{old} nay thuộc {province}.",
+        "en": "{old} is now part of {province}.",
+    },
+    "commune.ask": {
+        "vi": "Bạn ở xã/phường nào của {province}? (có thể bấm Bỏ qua)",
+        "en": "Which commune or ward of {province}? (you may press Skip)",
+    },
+    "commune.unknown": {
+        "vi": "Mình không tìm thấy xã/phường nào trong \"{text}\" thuộc {province}. Bạn gõ lại, hoặc bấm Bỏ qua.",
+        "en": "I could not find a commune of {province} in \"{text}\". Type it again, or press Skip.",
+    },
+    "contact.ask": {
+        "vi": "Cơ quan xử lý liên hệ với bạn thế nào? Bạn có thể gõ số điện thoại, hoặc chọn:",
+        "en": "How should the responsible body reach you? Type a phone number, or choose:",
+    },
+    "contact.invalid": {
+        "vi": "Số điện thoại chưa đúng (ví dụ 0912345678). Bạn gõ lại, hoặc chọn một cách bên dưới.",
+        "en": "That phone number does not look right (e.g. 0912345678). Type it again, or choose below.",
+    },
+    "contact.chat": {"vi": "nhắn tin qua kênh này", "en": "messages in this chat"},
+    "contact.anonymous": {"vi": "ẩn danh (chỉ qua kênh này)", "en": "anonymous (this chat only)"},
+    "contact.phone": {"vi": "điện thoại {phone}", "en": "phone {phone}"},
+    "confirm.summary": {
+        "vi": "Bạn kiểm tra lại phản ánh:\n• Nội dung: {description}\n• Lĩnh vực: {domain_name}\n"
+        "• Nơi nhận: {unit}\n• Địa bàn: {place}\n• Liên hệ: {contact}{urgent}\nGửi phản ánh này?",
+        "en": "Please check your report:\n• What: {description}\n• Area: {domain_name}\n• Goes to: {unit}\n"
+        "• Place: {place}\n• Contact: {contact}{urgent}\nSend it?",
+    },
+    "confirm.urgent_line": {"vi": "\n• Mức độ: KHẨN", "en": "\n• Priority: URGENT"},
+    "confirm.added": {
+        "vi": "Đã thêm vào nội dung phản ánh.",
+        "en": "Added to your report.",
+    },
+    "case.created": {
+        "vi": "✅ Đã tiếp nhận phản ánh. Mã tra cứu: {code}\nNơi xử lý: {unit}\nHạn xử lý dự kiến: {deadline}\n"
+        "Gõ /status {code} để xem tiến độ. Bạn có thể nhắn thêm thông tin bất cứ lúc nào.",
+        "en": "✅ Your report is registered. Tracking code: {code}\nHandled by: {unit}\nExpected by: {deadline}\n"
+        "Type /status {code} to follow it. You can send more details at any time.",
+    },
+    "case.appended": {
+        "vi": "Đã bổ sung tin nhắn của bạn vào hồ sơ {code}. Nếu đây là vấn đề mới, gõ /new.",
+        "en": "Your message was added to case {code}. For a new problem, type /new.",
+    },
+    "cancelled": {
+        "vi": "Đã hủy phản ánh đang soạn. Gõ /new khi bạn muốn gửi phản ánh mới.",
+        "en": "The report you were writing is cancelled. Type /new to start another.",
+    },
+    "nothing_to_cancel": {
+        "vi": "Không có phản ánh nào đang soạn để hủy.",
+        "en": "There is no report in progress to cancel.",
+    },
+    "help": {
+        "vi": "Bạn chỉ cần nhắn vấn đề của mình, mình sẽ hỏi thêm khi cần.\n"
+        "/new – gửi phản ánh mới\n/status MÃ – xem tiến độ (ví dụ /status LN-7K3Q9P)\n"
+        "/cancel – hủy phản ánh đang soạn\n/help – hướng dẫn\n"
+        "Khẩn cấp: 113 (công an), 114 (cứu hỏa), 115 (cấp cứu), 111 (bảo vệ trẻ em).",
+        "en": "Just write your problem; I will ask for what is missing.\n/new – new report\n"
+        "/status CODE – follow a case\n/cancel – cancel the report in progress\n/help – this help\n"
+        "Emergencies: 113 police, 114 fire, 115 ambulance, 111 child protection.",
+    },
+    "unknown_command": {
+        "vi": "Mình không hiểu lệnh {command}. Các lệnh có thể dùng: /new, /status, /cancel, /help.",
+        "en": "I do not know the command {command}. Available: /new, /status, /cancel, /help.",
+    },
+    "unsupported": {
+        "vi": "Hiện mình chỉ đọc được tin nhắn chữ. Bạn gõ nội dung bằng chữ giúp mình nhé.",
+        "en": "For now I can read text only. Please type your message.",
+    },
+    "status.usage": {
+        "vi": "Gõ /status kèm mã tra cứu, ví dụ: /status LN-7K3Q9P",
+        "en": "Type /status with your tracking code, e.g. /status LN-7K3Q9P",
+    },
+    "status.not_found": {
+        "vi": "Không tìm thấy hồ sơ {code}. Bạn kiểm tra lại mã (dạng LN-XXXXXX).",
+        "en": "No case {code} found. Please check the code (like LN-XXXXXX).",
+    },
+    "status.line": {
+        "vi": "Hồ sơ {code}: {status}.\nNơi xử lý: {unit}\nHạn xử lý: {deadline}",
+        "en": "Case {code}: {status}.\nHandled by: {unit}\nDue: {deadline}",
+    },
+    "status.mine": {"vi": "Các phản ánh của bạn:\n{lines}", "en": "Your cases:\n{lines}"},
+    "status.none": {"vi": "Bạn chưa có phản ánh nào.", "en": "You have no cases yet."},
+    "staff.reply": {"vi": "💬 {unit} trả lời (hồ sơ {code}):\n{text}", "en": "💬 {unit} replies (case {code}):\n{text}"},
+    "staff.ask": {
+        "vi": "❓ {unit} cần thêm thông tin (hồ sơ {code}):\n{text}\nBạn trả lời ngay trong cuộc trò chuyện này.",
+        "en": "❓ {unit} needs more information (case {code}):\n{text}\nJust answer in this chat.",
+    },
+    "staff.reassigned": {
+        "vi": "Hồ sơ {code} được chuyển đến {unit} là nơi có thẩm quyền giải quyết.",
+        "en": "Case {code} was passed to {unit}, the body responsible.",
+    },
+    "staff.resolved": {
+        "vi": "✅ Hồ sơ {code} đã được {unit} giải quyết:\n{text}\nBạn đánh giá kết quả từ 1 (kém) đến 5 (rất tốt):",
+        "en": "✅ Case {code} was resolved by {unit}:\n{text}\nPlease rate the result from 1 (poor) to 5 (very good):",
+    },
+    "rating.thanks": {
+        "vi": "Cảm ơn bạn đã đánh giá {rating}/5 cho hồ sơ {code}.",
+        "en": "Thank you for rating case {code} {rating}/5.",
+    },
+    "rating.invalid": {
+        "vi": "Hồ sơ {code} chưa thể đánh giá (chưa giải quyết hoặc đã đánh giá rồi).",
+        "en": "Case {code} cannot be rated (not resolved yet, or already rated).",
+    },
+    "button.agree": {"vi": "Đồng ý", "en": "I agree"},
+    "button.decline": {"vi": "Không đồng ý", "en": "I do not agree"},
+    "button.skip": {"vi": "Bỏ qua", "en": "Skip"},
+    "button.contact_chat": {"vi": "Nhắn qua đây", "en": "Message me here"},
+    "button.contact_anonymous": {"vi": "Ẩn danh", "en": "Anonymous"},
+    "button.send": {"vi": "Gửi", "en": "Send"},
+    "button.edit": {"vi": "Viết lại", "en": "Rewrite"},
+    "button.cancel": {"vi": "Hủy", "en": "Cancel"},
+    "place.unknown": {"vi": "chưa rõ", "en": "not given"},
+    "status.open": {"vi": "đã tiếp nhận, chờ cơ quan nhận xử lý", "en": "received, waiting to be accepted"},
+    "status.in_progress": {"vi": "đang xử lý", "en": "in progress"},
+    "status.waiting_citizen": {"vi": "chờ bạn bổ sung thông tin", "en": "waiting for your details"},
+    "status.resolved": {"vi": "đã giải quyết", "en": "resolved"},
+    "status.cancelled": {"vi": "đã hủy", "en": "cancelled"},
+    "domain.union": {"vi": "Lao động, việc làm (Công đoàn)", "en": "Work and wages (trade union)"},
+    "domain.farmer": {"vi": "Nông nghiệp, nông thôn (Hội Nông dân)", "en": "Farming (Farmers' Union)"},
+    "domain.women": {"vi": "Phụ nữ, gia đình (Hội Phụ nữ)", "en": "Women and family (Women's Union)"},
+    "domain.youth": {"vi": "Thanh niên, học sinh, sinh viên (Đoàn Thanh niên)", "en": "Young people (Youth Union)"},
+    "domain.veteran": {"vi": "Cựu chiến binh, an ninh trật tự (Hội CCB)", "en": "Veterans, neighbourhood order"},
+    "domain.other": {"vi": "Vấn đề khác (Mặt trận Tổ quốc)", "en": "Something else (Fatherland Front)"},
+}
+
+
+def render(key: str, language: str = "vi", params: Mapping[str, Any] | None = None) -> str:
+    """The sentence for `key` in `language` (Vietnamese when that language lacks it)."""
+    entry = CATALOGUE[key]
+    template = entry.get(language) or entry["vi"]
+    return template.format(**params) if params else template

@@ -1,0 +1,142 @@
+"""The loaded model: classification + location + urgency behind one object.
+
+Storage is a single ``.npz`` (numpy arrays + a JSON header, no pickle: loading
+a model file never executes code).  Weights are kept as float16 on disk and
+widened to float32 in memory; prediction is a dict look-up per feature and one
+small dense product, so a single call costs tens of microseconds.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .features import Vectorizer
+from .locate import locate as _locate
+from .types import LABELS, Analysis, Classification, Location, ModelMissingError
+from .normalize import normalize
+from .urgency import is_urgent as _is_urgent
+from .urgency import is_urgent_normalized as _is_urgent_normalized
+
+__all__ = ["NLU", "load", "save", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+
+
+class NLU:
+    """A trained classifier plus the rule-based locator and urgency detector.
+
+    Immutable after construction, hence safe to share between threads.
+    """
+
+    def __init__(self, vectorizer: Vectorizer, weights: np.ndarray, bias: np.ndarray,
+                 labels: Sequence[str], temperature: float, threshold: float,
+                 meta: dict | None = None) -> None:
+        self.vectorizer = vectorizer
+        self.weights = np.ascontiguousarray(weights, dtype=np.float32)   # (n_features, n_labels)
+        self.bias = np.asarray(bias, dtype=np.float32)
+        self.labels: tuple[str, ...] = tuple(labels)
+        self.temperature = float(temperature)
+        self.threshold = float(threshold)
+        self.meta = dict(meta or {})
+
+    # -- classification -----------------------------------------------------
+    def _scores_normalized(self, acc: str) -> np.ndarray:
+        cols, vals = self.vectorizer.transform_normalized(acc)
+        if len(cols):
+            return vals @ self.weights[cols] + self.bias
+        return self.bias.copy()
+
+    def _to_classification(self, scores: np.ndarray) -> Classification:
+        z = scores / self.temperature
+        z = np.exp(z - z.max())
+        p = z / z.sum()
+        order = np.argsort(-p)
+        ranking = tuple((self.labels[i], float(p[i])) for i in order)
+        label, conf = ranking[0]
+        return Classification(label, conf, ranking, conf < self.threshold)
+
+    def classify(self, text: str) -> Classification:
+        """Label one message with a calibrated confidence and the full ranking."""
+        return self._to_classification(self._scores_normalized(normalize(text)))
+
+    def decision_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Raw (uncalibrated) scores, shape (len(texts), n_labels)."""
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        X = self.vectorizer.transform(texts)
+        return np.asarray(X @ self.weights) + self.bias
+
+    def classify_batch(self, texts: Sequence[str]) -> list[Classification]:
+        """Same results as ``classify`` for each text, computed with one sparse product."""
+        return [self._to_classification(row) for row in self.decision_batch(list(texts))]
+
+    # -- rules ----------------------------------------------------------------
+    def locate(self, text: str, province: str | None = None) -> Location:
+        """Province/commune named in the text; with ``province``, a commune of that province."""
+        return _locate(text, province)
+
+    def is_urgent(self, text: str) -> bool:
+        """Violence, threat to life, child in danger or self-harm."""
+        return _is_urgent(text)
+
+    def analyse(self, text: str) -> Analysis:
+        """Classification, location and urgency (the text is normalised once)."""
+        acc = normalize(text)
+        return Analysis(self._to_classification(self._scores_normalized(acc)),
+                        self.locate(text), _is_urgent_normalized(acc))
+
+
+def save(model: NLU, path: str | Path) -> int:
+    """Write the model; returns its size in bytes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    vocab = sorted(model.vectorizer.vocab, key=model.vectorizer.vocab.__getitem__)
+    header = {
+        "format": FORMAT_VERSION,
+        "labels": list(model.labels),
+        "temperature": model.temperature,
+        "threshold": model.threshold,
+        "meta": model.meta,
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        np.savez_compressed(
+            fh,
+            header=np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), dtype=np.uint8),
+            vocab=np.frombuffer("\n".join(vocab).encode(), dtype=np.uint8),
+            idf=model.vectorizer.idf.astype(np.float16),
+            weights=model.weights.astype(np.float16),
+            bias=model.bias.astype(np.float32),
+        )
+    tmp.replace(path)   # atomic: a reader never sees half a model
+    return path.stat().st_size
+
+
+def load(path: str | Path) -> NLU:
+    """Load a model written by ``train``; ModelMissingError when there is none."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelMissingError(
+            f"NLU model not found at {path}. Train it first: `langnghe nlu train` "
+            f"(or `python -m nlu.cli train --out {path}`)."
+        )
+    with np.load(path, allow_pickle=False) as z:
+        header = json.loads(z["header"].tobytes().decode())
+        if header.get("format") != FORMAT_VERSION:
+            raise ValueError(f"{path}: unsupported model format {header.get('format')!r}; retrain")
+        vocab_list = z["vocab"].tobytes().decode().split("\n")
+        idf = z["idf"].astype(np.float32)
+        weights = z["weights"].astype(np.float32)
+        bias = z["bias"]
+    vocab = dict(zip(vocab_list, range(len(vocab_list))))
+    labels = header["labels"]
+    if tuple(labels) != LABELS:
+        raise ValueError(f"{path}: model labels {labels} differ from {LABELS}; retrain")
+    from .gazetteer import gazetteer
+
+    gazetteer()   # build now so the first message is not slow
+    return NLU(Vectorizer(vocab, idf), weights, bias, labels,
+               header["temperature"], header["threshold"], header.get("meta"))

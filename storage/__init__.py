@@ -1,0 +1,42 @@
+"""Persistence: SQLAlchemy 2 models, the engine/session factory and Alembic migrations.
+
+Nothing here knows about chat platforms, the NLU or the web: other layers pass plain values in.
+"""
+from storage.db import Database, create_database
+from storage.migrate import upgrade_to_head
+from storage.models import (
+    Base,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Citizen,
+    Conversation,
+    Direction,
+    Message,
+    OutboxItem,
+    OutboxStatus,
+    StaffAccount,
+    StaffRole,
+    Unit,
+    UnitLevel,
+)
+
+__all__ = [
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CaseStatus",
+    "Citizen",
+    "Conversation",
+    "Database",
+    "Direction",
+    "Message",
+    "OutboxItem",
+    "OutboxStatus",
+    "StaffAccount",
+    "StaffRole",
+    "Unit",
+    "UnitLevel",
+    "create_database",
+    "upgrade_to_head",
+]

@@ -1,0 +1,253 @@
+"""The tables of Lắng Nghe.
+
+The transcript is the `message` table: every message in and out, with the platform's ids.
+Outgoing messages are delivered through `outbox_item` rows written in the same transaction as
+the change that caused them, so nothing reaches a citizen before it is committed.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as plain strings (no native enum) so migrations stay trivial on both backends.
+    return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+class Direction(str, enum.Enum):
+    IN = "in"
+    OUT = "out"
+
+
+class CaseStatus(str, enum.Enum):
+    OPEN = "open"                        # routed, waiting for the unit to accept
+    IN_PROGRESS = "in_progress"          # the unit works on it
+    WAITING_CITIZEN = "waiting_citizen"  # the unit asked the citizen for details
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CITIZEN)
+
+
+class OutboxStatus(str, enum.Enum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class UnitLevel(str, enum.Enum):
+    CENTRAL = "central"
+    PROVINCE = "province"
+    COMMUNE = "commune"
+
+
+class StaffRole(str, enum.Enum):
+    STAFF = "staff"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class Citizen(Base):
+    """One identity per channel: the same person on Telegram and Zalo is two citizens."""
+
+    __tablename__ = "citizen"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(String(128))
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    consent_declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Conversation(Base):
+    """A chat with one citizen; `state` and `draft` hold the dialogue so any worker can continue it."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id"))
+    state: Mapped[str] = mapped_column(String(32), default="start")
+    draft: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    citizen: Mapped[Citizen] = relationship(lazy="joined")
+
+
+class Unit(Base):
+    """A responsible body: organisation (one per domain) x area (central, province or commune)."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(96), unique=True)
+    domain: Mapped[str] = mapped_column(String(16), index=True)
+    level: Mapped[UnitLevel] = mapped_column(_enum(UnitLevel))
+    province: Mapped[str | None] = mapped_column(String(64))
+    commune: Mapped[str | None] = mapped_column(String(96))
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Case(Base):
+    """One case, one responsible unit, one deadline, one result."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_case_unit_status", "unit_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id"), index=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+    domain: Mapped[str] = mapped_column(String(16))
+    nlu_label: Mapped[str | None] = mapped_column(String(16))
+    nlu_confidence: Mapped[float | None] = mapped_column(Float)
+    domain_chosen_by: Mapped[str] = mapped_column(String(16), default="nlu")
+    province: Mapped[str | None] = mapped_column(String(64))
+    commune: Mapped[str | None] = mapped_column(String(96))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.OPEN, index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    accept_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolve_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    result: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    citizen: Mapped[Citizen] = relationship(lazy="joined")
+
+
+class CaseEvent(Base):
+    """The audit trail: every change of a case and who made it."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Message(Base):
+    """Every message in and out of a conversation: the transcript."""
+
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("channel", "platform_update_id", name="uq_message_update"),
+        Index("ix_message_conversation", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    author: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16), default="text")
+    text: Mapped[str] = mapped_column(Text, default="")
+    buttons: Mapped[list[Any]] = mapped_column(default=list)
+    platform_update_id: Mapped[str | None] = mapped_column(String(64))
+    platform_message_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutboxItem(Base):
+    """A message waiting to be delivered by its channel's sender."""
+
+    __tablename__ = "outbox_item"
+    __table_args__ = (Index("ix_outbox_pending", "channel", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    message: Mapped[Message] = relationship(lazy="joined")
+
+
+class StaffAccount(Base):
+    __tablename__ = "staff_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole), default=StaffRole.STAFF)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")

@@ -1,0 +1,61 @@
+import pytest
+
+from nlu.normalize import fix_tone_placement, has_diacritics, normalize, strip_diacritics
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("hoà", "hòa"), ("Khánh Hoà", "khánh hòa"), ("thuỷ lợi", "thủy lợi"), ("xoè", "xòe"),
+    ("hoàng", "hoàng"), ("quý", "quý"), ("HOÀ BÌNH", "hòa bình"),
+])
+def test_tone_placement_is_canonical(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_nfd_input_becomes_nfc():
+    import unicodedata
+    assert normalize(unicodedata.normalize("NFD", "Đường hỏng")) == "đường hỏng"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("ko", "không"), ("k", "không"), ("hok", "không"), ("kh", "không"),
+    ("dc", "được"), ("đc", "được"), ("j", "gì"), ("cty", "công ty"),
+    ("bhxh", "bảo hiểm xã hội"), ("bhyt", "bảo hiểm y tế"), ("ntn", "như thế nào"),
+    ("vs", "với"), ("ng", "người"), ("nc", "nước"), ("ck", "chồng"), ("vk", "vợ"),
+])
+def test_teencode_expanded(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_teencode_in_sentence():
+    assert normalize("Cty ko tra luong, ck e dc j dau") == "công ty không tra luong chồng em được gì dau"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("quaaaa", "qua"), ("điiiii", "đi"), ("xoong", "xoong"),
+])
+def test_repeated_letters(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("nợ 3 tháng", "nợ znum tháng"),
+    ("nợ 5tr", "nợ zmoney"), ("500k", "zmoney"), ("2.500.000 đồng", "zmoney"),
+    ("gọi 0912345678", "gọi zphone"), ("sđt 0912 345 678", "số điện thoại zphone"),
+])
+def test_numbers_money_phones(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_strip_diacritics():
+    assert strip_diacritics("Đường làng hỏng nặng") == "Duong lang hong nang"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("luong chua tra", False), ("lương chưa trả", True), ("Bao lâu", True), ("ok bot", False),
+])
+def test_has_diacritics(text, expected):
+    assert has_diacritics(text) is expected
+
+
+def test_fix_tone_placement_only_open_syllables():
+    assert fix_tone_placement("toà nhà hoàng gia") == "tòa nhà hoàng gia"

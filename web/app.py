@@ -1,0 +1,33 @@
+"""The FastAPI application of the console; bot/ mounts the channel endpoints on it."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from handlers import Core
+from web.deps import LoginRequired
+from web.routers import auth, cases_api, console, health, nlu_api
+
+
+def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
+                   lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None) -> FastAPI:
+    app = FastAPI(title="Lắng Nghe", version="0.1.0", docs_url="/api/docs", redoc_url=None, lifespan=lifespan)
+    app.state.core = core
+    # SameSite=strict keeps other sites from riding a staff member's session; forms also carry a token.
+    app.add_middleware(SessionMiddleware, secret_key=secret_key, same_site="strict", https_only=https_only,
+                       session_cookie="langnghe_session", max_age=12 * 3600)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    for module in (auth, console, cases_api, nlu_api, health):
+        app.include_router(module.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
+
+    return app
