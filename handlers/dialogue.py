@@ -20,7 +20,7 @@ from storage import CaseStatus, Message
 
 START, CONSENT, PROBLEM, DOMAIN, PROVINCE, COMMUNE, CONTACT, CONFIRM, IDLE = (
     "start", "consent", "problem", "domain", "province", "commune", "contact", "confirm", "idle")
-MAX_TEXT = 4000
+MAX_TEXT = 5000
 SUMMARY_CHARS = 400
 YES = {"dong y", "đồng ý", "co", "có", "ok", "yes", "y", "dy", "đy", "ừ", "u", "uh", "vâng", "vang"}
 NO = {"khong", "không", "ko", "k", "no", "khong dong y", "không đồng ý"}

@@ -8,7 +8,7 @@ few numpy operations give the l2-normalised TF-IDF values.
 Feature groups (one vocabulary, binary term frequency):
   accented normalised words and word bigrams;
   diacritic-stripped words and word bigrams;
-  stripped character 3-5-grams over the whole text (catch compounds,
+  stripped character 3-4-grams over the whole text (catch compounds,
   spelling slips and missing spaces).
 The stripped groups are what keeps an unaccented message ("luong chua tra")
 close to its accented twin; training also adds a stripped copy of every
@@ -25,14 +25,14 @@ from .normalize import normalize, strip_diacritics
 
 __all__ = ["feature_set", "feature_strings", "Vectorizer"]
 
-CHAR_NS = (3, 4, 5)
+CHAR_NS = (3, 4)
 WORD_CACHE_MAX = 200_000
 
 
 def word_features(word: str) -> tuple[str, list[str]]:
     """(stripped word, features that depend on this word alone).
 
-    The word itself, its diacritic-free form, and the character 3-5-grams of
+    The word itself, its diacritic-free form, and the character 3-4-grams of
     the padded free form (" luong " -> " lu", "luo", ...), which catch
     spelling slips and stay the same with or without diacritics.
     """

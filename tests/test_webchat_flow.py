@@ -89,3 +89,13 @@ async def test_retried_post_is_stored_once(live_app: str) -> None:
         assert first and not again
         ins = [m for m in citizen.seen if m["direction"] == "in" and m["text"] == "đường làng bị sạt lở"]
         assert len(ins) == 1
+
+
+async def test_ten_thousand_characters_get_a_clear_answer_and_nothing_breaks(live_app: str) -> None:
+    async with WebCitizen(live_app) as citizen:
+        await citizen.say("/start")
+        await citizen.press("consent:yes")
+        replies = await citizen.say(("lương chưa trả " * 700)[:10_000])
+        assert "dài quá (10000 ký tự, tối đa 5000)" in replies[-1]["text"]
+        replies = await citizen.say("lương chưa trả 2 tháng ở Hải Phòng")
+        assert replies, "the bot must go on with the dialogue after refusing a long text"
