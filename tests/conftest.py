@@ -13,11 +13,11 @@ import nlu
 from bot.runtime import Runtime, build_runtime, create_app
 from handlers import AppConfig, Core, NluPort, Settings, prepare_database
 from storage import Database, create_database
+from tests.fakes import FakeTelegramServer, fake_telegram_bot, fake_telegram_server  # noqa: F401 (fixtures)
 from tests.live import live_server
 from tests.postgres import clone_database, postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ["tests.fakes"]
 
 
 @pytest.fixture(scope="session")
@@ -108,3 +108,19 @@ def _no_real_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
         monkeypatch.delenv(var, raising=False)
     yield
+
+
+@pytest.fixture
+async def telegram_runtime(settings: Settings, nlu_port: NluPort,
+                           fake_telegram_server: FakeTelegramServer) -> AsyncIterator[Runtime]:
+    configured = settings.model_copy(update={"telegram_bot_token": fake_telegram_server.token,
+                                              "telegram_api_base_url": fake_telegram_server.base_url})
+    runtime = await build_runtime(configured, nlu=nlu_port, progress=lambda _m: None)
+    yield runtime
+    await runtime.core.db.dispose()
+
+
+@pytest.fixture
+async def telegram_app(telegram_runtime: Runtime) -> AsyncIterator[str]:
+    async with live_server(create_app(telegram_runtime)) as base_url:
+        yield base_url

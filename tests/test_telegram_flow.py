@@ -3,34 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-
 import pytest
 
-from bot.runtime import Runtime, build_runtime, create_app
-from handlers import NluPort, Settings
+from bot.runtime import Runtime
 from tests.clients import StaffApi
 from tests.fakes import FakeTelegramServer
-from tests.live import live_server
 from tests.telegram_citizen import TelegramCitizen
 
 CODE = re.compile(r"LN-[2-9A-HJ-NP-Z]{6}")
-
-
-@pytest.fixture
-async def telegram_runtime(settings: Settings, nlu_port: NluPort,
-                           fake_telegram_server: FakeTelegramServer) -> AsyncIterator[Runtime]:
-    configured = settings.model_copy(update={"telegram_bot_token": fake_telegram_server.token,
-                                              "telegram_api_base_url": fake_telegram_server.base_url})
-    runtime = await build_runtime(configured, nlu=nlu_port, progress=lambda _m: None)
-    yield runtime
-    await runtime.core.db.dispose()
-
-
-@pytest.fixture
-async def telegram_app(telegram_runtime: Runtime) -> AsyncIterator[str]:
-    async with live_server(create_app(telegram_runtime)) as base_url:
-        yield base_url
 
 
 async def report_on_telegram(citizen: TelegramCitizen) -> str:

@@ -1,0 +1,46 @@
+"""Drive the core directly, as a channel adapter would, and read back what it queued."""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from handlers import Core, Inbound, InboundKind, claim_pending, handle_inbound, mark_sent
+
+_updates = itertools.count(1)
+
+
+class CoreChat:
+    """One citizen's chat on a made-up channel, straight into `handle_inbound`."""
+
+    def __init__(self, core: Core, user: str = "u1", channel: str = "test") -> None:
+        self.core, self.user, self.channel = core, user, channel
+        self.received: list[Any] = []
+
+    async def _send(self, kind: InboundKind, text: str = "", data: str | None = None) -> list[Any]:
+        await handle_inbound(self.core, Inbound(
+            channel=self.channel, chat_id=self.user, user_id=self.user, kind=kind, text=text, data=data,
+            update_id=str(next(_updates))))
+        return await self.deliver()
+
+    async def deliver(self) -> list[Any]:
+        """Play the channel sender: take what the outbox holds for this chat, as a platform would."""
+        new = [item for item in await claim_pending(self.core.db, self.channel) if item.chat_id == self.user]
+        for item in new:
+            await mark_sent(self.core.db, item.outbox_id, None)
+        self.received.extend(new)
+        return new
+
+    async def say(self, text: str) -> str:
+        return "\n".join(r.text for r in await self._send(InboundKind.TEXT, text))
+
+    async def press(self, value: str) -> str:
+        shown = {b.value for r in self.received for row in r.buttons for b in row}
+        assert value in shown, f"button {value!r} never shown; shown: {sorted(shown)}"
+        return "\n".join(r.text for r in await self._send(InboundKind.BUTTON, data=value))
+
+    def buttons(self) -> list[str]:
+        return [b.value for row in self.received[-1].buttons for b in row] if self.received else []
+
+    async def consent(self) -> None:
+        await self.say("/start")
+        await self.press("consent:yes")

@@ -1,0 +1,189 @@
+"""The story again, in a real Chromium: what a citizen and a staff member actually see on the pages.
+
+One browser is launched for the module; every test gets fresh browser contexts (fresh cookies), so the
+citizen's chat session and the staff member's console session never mix.
+
+Playwright objects belong to the event loop that made them, so the browser, the tests and the live
+server all run in one module-wide loop: `runtime` and `live_app` are redefined here with that loop scope
+(same bodies as in conftest.py).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright, expect
+
+from bot.runtime import Runtime, build_runtime, create_app
+from handlers import NluPort, Settings
+from tests.live import live_server
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CODE = re.compile(r"LN-[2-9A-HJ-NP-Z]{6}")
+WAIT_MS = 10_000  # the chat page polls every 2 s; a staff message must show within a few polls
+
+expect.set_options(timeout=WAIT_MS)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        await chromium.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def runtime(settings: Settings, nlu_port: NluPort) -> AsyncIterator[Runtime]:
+    rt = await build_runtime(settings, nlu=nlu_port, progress=lambda _m: None)
+    yield rt
+    await rt.core.db.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def live_app(runtime: Runtime) -> AsyncIterator[str]:
+    async with live_server(create_app(runtime)) as base_url:
+        yield base_url
+
+
+async def _context(browser: Browser, base_url: str, **options: object) -> BrowserContext:
+    context = await browser.new_context(base_url=base_url, locale="vi-VN", **options)  # type: ignore[arg-type]
+    context.set_default_timeout(WAIT_MS)
+    return context
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def citizen(browser: Browser, live_app: str) -> AsyncIterator[Page]:
+    context = await _context(browser, live_app, viewport={"width": 480, "height": 900})
+    yield await context.new_page()
+    await context.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def staff(browser: Browser, live_app: str) -> AsyncIterator[Page]:
+    context = await _context(browser, live_app, viewport={"width": 1280, "height": 800})
+    yield await context.new_page()
+    await context.close()
+
+
+# --- what the citizen sees -------------------------------------------------------------------------------
+
+def bot_says(page: Page, fragment: str | re.Pattern[str]) -> Locator:
+    """The bot's bubble(s) in the chat log containing `fragment`."""
+    return page.locator("#log .msg.out").filter(has_text=fragment)
+
+
+async def press(message: Locator, label: str) -> None:
+    """Press the button `label` under one bot message; the page then greys out that message's buttons."""
+    button = message.locator(".choices").get_by_role("button", name=label, exact=True)
+    await expect(button).to_be_enabled()
+    await button.click()
+    await expect(button).to_be_disabled()
+
+
+async def report_wage_case(page: Page) -> str:
+    """The issue's story in the chat page; returns the tracking code the citizen is shown."""
+    await page.goto("/chat")
+    await expect(page).to_have_title(re.compile("Lắng Nghe"))
+    consent = bot_says(page, "Nghị định 13/2023")
+    await expect(consent).to_be_visible()  # the page sent /start by itself
+    await press(consent, "Đồng ý")
+    await expect(bot_says(page, "Bạn hãy kể vấn đề")).to_be_visible()
+
+    box = page.get_by_role("textbox", name="Tin nhắn")
+    await box.fill("công ty nợ lương 3 tháng, em ở Bắc Ninh")
+    await box.press("Enter")
+    await expect(page.locator("#log .msg.in").filter(has_text="công ty nợ lương 3 tháng, em ở Bắc Ninh")).to_be_visible()
+    await expect(box).to_have_value("")
+    commune = bot_says(page, "xã/phường nào của Bắc Ninh")
+    await expect(commune).to_be_visible()
+    await expect(bot_says(page, "tỉnh/thành phố nào")).to_have_count(0)  # the province was in the message
+
+    await press(commune, "Bỏ qua")
+    contact = bot_says(page, "liên hệ với bạn thế nào")
+    await press(contact, "Nhắn qua đây")
+    summary = bot_says(page, "Gửi phản ánh này?")
+    await expect(summary).to_contain_text("Công đoàn tỉnh Bắc Ninh")
+    await expect(summary).to_contain_text("công ty nợ lương 3 tháng")
+    await press(summary, "Gửi")
+
+    created = bot_says(page, "Mã tra cứu")
+    await expect(created).to_have_text(re.compile(r"Mã tra cứu: " + CODE.pattern))
+    await expect(created).to_contain_text("Nơi xử lý: Công đoàn tỉnh Bắc Ninh")
+    match = CODE.search(await created.inner_text())
+    assert match
+    return match.group(0)
+
+
+# --- what the staff member sees --------------------------------------------------------------------------
+
+async def log_in(page: Page, username: str, password: str) -> None:
+    await page.goto("/login")
+    await page.get_by_label("Tên đăng nhập").fill(username)
+    await page.get_by_label("Mật khẩu").fill(password)
+    await page.get_by_role("button", name="Đăng nhập").click()
+
+
+async def test_citizen_reports_staff_answers_and_resolves_citizen_rates(citizen: Page, staff: Page) -> None:
+    code = await report_wage_case(citizen)
+
+    await log_in(staff, "congdoan.bacninh", "demo-bacninh")
+    await expect(staff).to_have_url(re.compile(r"/console$"))
+    await expect(staff.get_by_role("heading", name=re.compile("Hộp thư"))).to_contain_text("Công đoàn tỉnh Bắc Ninh")
+    row = staff.locator("table.cases tbody tr").filter(has=staff.get_by_role("link", name=code, exact=True))
+    await expect(row).to_have_count(1)
+    await expect(row).to_contain_text("công ty nợ lương 3 tháng")
+    await expect(row).to_contain_text("Mới tiếp nhận")
+
+    await row.get_by_role("link", name=code, exact=True).click()
+    await expect(staff).to_have_url(re.compile(rf"/console/cases/{code}$"))
+    await expect(staff.get_by_role("heading", level=1)).to_contain_text(code)
+    transcript = staff.locator(".transcript")
+    citizen_line = transcript.locator("li.msg.in").filter(has_text="công ty nợ lương 3 tháng, em ở Bắc Ninh")
+    await expect(citizen_line).to_have_count(1)
+    await expect(citizen_line).to_contain_text("Người dân")
+
+    reply = "Chúng tôi đã liên hệ công ty, tuần sau trả lời."
+    await staff.get_by_label("Trả lời người dân").fill(reply)
+    await staff.get_by_role("button", name="Gửi trả lời").click()
+    await expect(transcript.locator("li.msg.staff")).to_contain_text(reply)
+
+    answer = bot_says(citizen, "tuần sau trả lời")
+    await expect(answer).to_be_visible()  # arrives by the page's own polling, no reload
+    await expect(answer).to_contain_text(f"Công đoàn tỉnh Bắc Ninh trả lời (hồ sơ {code})")
+
+    await staff.get_by_label("Kết quả giải quyết").fill("Công ty đã trả đủ 3 tháng lương.")
+    await staff.get_by_role("button", name="Đã giải quyết").click()
+    await expect(staff.get_by_role("heading", level=1)).to_contain_text("Đã giải quyết")
+    await expect(staff.get_by_role("button", name="Gửi trả lời")).to_have_count(0)
+
+    resolved = bot_says(citizen, "đã trả đủ 3 tháng lương")
+    await expect(resolved).to_be_visible()
+    await expect(resolved.locator(".choices button")).to_have_text(["1", "2", "3", "4", "5"])
+    await press(resolved, "5")
+    await expect(bot_says(citizen, "Cảm ơn bạn đã đánh giá 5/5")).to_contain_text(code)
+
+    await staff.reload()
+    await expect(staff.locator("dl.facts")).to_contain_text("5/5")
+
+
+async def test_wrong_password_shows_error_and_stays_on_login(staff: Page) -> None:
+    await log_in(staff, "congdoan.bacninh", "not-the-password")
+    await expect(staff.get_by_role("alert")).to_have_text("Sai tên đăng nhập hoặc mật khẩu.")
+    await expect(staff).to_have_url(re.compile(r"/login$"))
+    await expect(staff.get_by_role("heading", name="Đăng nhập cán bộ")).to_be_visible()
+    await staff.goto("/console")
+    await expect(staff).to_have_url(re.compile(r"/login$"))  # still not signed in
+
+
+async def test_console_without_login_redirects_to_login(staff: Page) -> None:
+    await staff.goto("/console")
+    await expect(staff).to_have_url(re.compile(r"/login$"))
+    await expect(staff.get_by_label("Tên đăng nhập")).to_be_visible()
+    await expect(staff.locator("table.cases")).to_have_count(0)

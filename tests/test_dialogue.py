@@ -1,0 +1,134 @@
+"""The intake dialogue's promises, told as citizens would live them (on SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from handlers import Core, NluPort
+from storage import Case, CaseEvent, Conversation, Message
+from tests.chat_driver import CoreChat
+
+
+async def test_declining_consent_is_respected_and_erases_what_was_written(core: Core) -> None:
+    chat = CoreChat(core)
+    reply = await chat.say("chồng tôi hay đánh tôi, tôi ở Hà Nội, số tôi 0912345678")
+    assert "Bạn có đồng ý không?" in reply
+    reply = await chat.press("consent:no")
+    assert "không được lưu giữ" in reply
+    async with core.db.sessions() as session:
+        texts = (await session.scalars(select(Message.text).where(Message.direction == "in"))).all()
+        assert all("0912345678" not in t and "đánh" not in t for t in texts)
+        assert (await session.scalar(select(Case.id))) is None
+    reply = await chat.say("/start")
+    assert "Bạn có đồng ý không?" in reply
+
+
+async def test_message_written_before_consent_is_kept_and_used(core: Core) -> None:
+    chat = CoreChat(core)
+    await chat.say("cty no luong 2 thang roi, em o Bac Ninh")
+    reply = await chat.press("consent:yes")
+    assert "xã/phường nào của Bắc Ninh" in reply, "the first message must become the report after consent"
+
+
+async def test_old_province_name_routes_to_the_new_province(core: Core) -> None:
+    chat = CoreChat(core)
+    await chat.consent()
+    await chat.say("công ty ở Bình Dương nợ lương công nhân 2 tháng nay")
+    await chat.press("skip:commune")
+    summary = await chat.press("contact:anonymous")
+    assert "Công đoàn TP Hồ Chí Minh" in summary
+    assert "Bình Dương nay thuộc TP Hồ Chí Minh" in summary
+    assert "ẩn danh" in summary
+    created = await chat.press("confirm:send")
+    assert "Mã tra cứu: LN-" in created
+    async with core.db.sessions() as session:
+        case = await session.scalar(select(Case))
+        assert (case.province, case.unit.key, case.anonymous) == ("TP Hồ Chí Minh", "union.tp-ho-chi-minh", True)
+
+
+async def test_province_is_asked_only_when_missing_and_skipping_goes_central(core: Core) -> None:
+    chat = CoreChat(core)
+    await chat.consent()
+    reply = await chat.say("lúa nhà tôi bị sâu cuốn lá phá hết, thuốc trừ sâu mua về phun không ăn thua")
+    assert "tỉnh/thành phố nào" in reply
+    reply = await chat.say("khong biet")
+    assert "chưa nhận ra tỉnh/thành phố" in reply
+    await chat.press("skip:province")
+    await chat.press("contact:chat")
+    summary = await chat.press("confirm:send")
+    assert "Trung ương Hội Nông dân Việt Nam" in summary
+
+
+async def test_unsure_classifier_asks_with_buttons_and_keeps_the_choice(core: Core, nlu_port: NluPort) -> None:
+    doubtful = copy.copy(nlu_port.model)
+    doubtful.threshold = 1.01  # nothing is sure enough: every report must be confirmed by the citizen
+    core.nlu = NluPort(doubtful)
+    chat = CoreChat(core)
+    await chat.consent()
+    reply = await chat.say("con trai tôi 17 tuổi muốn học nghề sửa điện thoại, ở Đà Nẵng")
+    assert "chưa chắc" in reply
+    choices = chat.buttons()
+    assert choices[-1] == "domain:other" and 2 <= len(choices) <= 4
+    await chat.press("domain:youth")
+    await chat.press("skip:commune")
+    await chat.press("contact:chat")
+    await chat.press("confirm:send")
+    async with core.db.sessions() as session:
+        case = await session.scalar(select(Case))
+        assert (case.domain, case.domain_chosen_by, case.unit.key) == ("youth", "citizen", "youth.da-nang")
+
+
+async def test_urgent_message_gives_emergency_numbers_and_short_deadline(core: Core) -> None:
+    chat = CoreChat(core)
+    await chat.consent()
+    reply = await chat.say("chồng tôi đang cầm dao dọa giết tôi, tôi ở Hải Phòng, cứu tôi với")
+    assert "113" in reply and "115" in reply and "111" in reply
+    await chat.press("skip:commune")
+    summary = await chat.press("contact:chat")
+    assert "KHẨN" in summary
+    await chat.press("confirm:send")
+    async with core.db.sessions() as session:
+        case = await session.scalar(select(Case))
+        assert case.urgent and case.domain == "women"
+        assert case.resolve_deadline - case.created_at == timedelta(hours=24)
+
+
+async def test_restart_mid_dialogue_continues_where_the_citizen_was(core: Core) -> None:
+    chat = CoreChat(core)
+    await chat.consent()
+    await chat.say("cty nợ lương, em ở Bắc Ninh")
+    restarted = Core(db=core.db, nlu=core.nlu, config=core.config)  # a new process, same database
+    chat.core = restarted
+    reply = await chat.press("skip:commune")
+    assert "liên hệ với bạn" in reply
+
+
+async def test_cancel_drops_the_draft_and_commands_work_anywhere(core: Core) -> None:
+    chat = CoreChat(core)
+    await chat.consent()
+    await chat.say("đường vào xã tôi bị sạt lở")
+    assert "đã hủy" in (await chat.say("/cancel")).lower()
+    assert "Không có phản ánh nào đang soạn" in await chat.say("/cancel")
+    assert "/status" in await chat.say("/help")
+    assert "LN-7K3Q9P" in await chat.say("/status abc")
+    async with core.db.sessions() as session:
+        conversation = await session.scalar(select(Conversation))
+        assert conversation.draft == {}
+
+
+async def test_free_text_in_a_later_step_joins_the_description(core: Core) -> None:
+    chat = CoreChat(core)
+    await chat.consent()
+    await chat.say("cty ko đóng bhxh cho em 1 năm nay, em ở Bắc Ninh")
+    reply = await chat.say("giờ em nghỉ việc rồi mà không chốt được sổ bảo hiểm")
+    assert "Đã thêm" in reply
+    await chat.press("skip:commune")
+    await chat.press("contact:chat")
+    await chat.press("confirm:send")
+    async with core.db.sessions() as session:
+        case = await session.scalar(select(Case))
+        assert "không chốt được sổ" in case.description and "bhxh" in case.description
+        events = (await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id))).all()
+        assert events == ["created"]

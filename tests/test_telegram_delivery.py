@@ -1,0 +1,58 @@
+"""Delivery to Telegram survives flood control, and webhook mode checks Telegram's secret."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.runtime import Runtime, build_runtime, create_app
+from handlers import NluPort, Settings
+from tests.fakes import FakeTelegramServer
+from tests.live import live_server
+from tests.telegram_citizen import TelegramCitizen
+
+
+async def test_429_retry_after_is_honoured_and_order_kept(telegram_app: str,
+                                                          fake_telegram_server: FakeTelegramServer) -> None:
+    citizen = TelegramCitizen(fake_telegram_server, user_id=7200)
+    fake_telegram_server.fail_next("sendMessage", error_code=429, retry_after=1)
+    citizen.say("/start")
+    await citizen.wait_for("Nghị định 13/2023", timeout=15)
+    citizen.press("consent:yes")
+    await citizen.wait_for("kể vấn đề")
+    texts = [m["text"] for m in citizen.received]
+    assert texts.index(next(t for t in texts if "Nghị định" in t)) < texts.index(next(t for t in texts if "kể vấn đề" in t))
+    assert len(fake_telegram_server.failures) == 1
+
+
+@pytest.fixture
+async def webhook_app(settings: Settings, nlu_port: NluPort,
+                      fake_telegram_server: FakeTelegramServer) -> AsyncIterator[tuple[str, Runtime]]:
+    configured = settings.model_copy(update={
+        "telegram_bot_token": fake_telegram_server.token, "telegram_api_base_url": fake_telegram_server.base_url,
+        "telegram_mode": "webhook", "telegram_webhook_secret": "s3cret-token-for-tests",
+        "public_url": "https://langnghe.example"})
+    runtime = await build_runtime(configured, nlu=nlu_port, progress=lambda _m: None)
+    async with live_server(create_app(runtime)) as base_url:
+        yield base_url, runtime
+
+
+async def test_webhook_refuses_wrong_secret_and_serves_right_one(webhook_app: tuple[str, Runtime],
+                                                                 fake_telegram_server: FakeTelegramServer) -> None:
+    base_url, _runtime = webhook_app
+    assert fake_telegram_server.webhook["url"] == "https://langnghe.example/telegram/webhook"
+    update = {"update_id": 991, "message": {"message_id": 5, "date": 1_760_000_000, "text": "/help",
+                                            "chat": {"id": 7300, "type": "private", "first_name": "Hoa"},
+                                            "from": {"id": 7300, "is_bot": False, "first_name": "Hoa"}}}
+    fake_telegram_server.add_user(7300, "Hoa")
+    async with httpx.AsyncClient(base_url=base_url) as telegram:
+        assert (await telegram.post("/telegram/webhook", json=update)).status_code == 403
+        wrong = {"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+        assert (await telegram.post("/telegram/webhook", json=update, headers=wrong)).status_code == 403
+        right = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token-for-tests"}
+        assert (await telegram.post("/telegram/webhook", json=update, headers=right)).status_code == 200
+        assert (await telegram.post("/telegram/webhook", json=update, headers=right)).status_code == 200
+    citizen = TelegramCitizen(fake_telegram_server, user_id=7300)
+    await citizen.wait_for("/status MÃ")
+    assert len([m for m in citizen.received if "/status MÃ" in m["text"]]) == 1
