@@ -7,11 +7,22 @@ import getpass
 import logging
 import os
 import sys
+from pathlib import Path
 
 import uvicorn
 
 from bot.runtime import build_runtime, create_app
-from handlers import AppConfig, InvalidAction, Settings, active_units, create_staff, prepare_database, run_nlu_cli
+from handlers import (
+    AppConfig,
+    InvalidAction,
+    Settings,
+    active_units,
+    create_staff,
+    misroute_examples,
+    prepare_database,
+    run_nlu_cli,
+    to_rasa_yaml,
+)
 from handlers.nlu_port import load_or_train
 from storage import StaffRole, create_database
 
@@ -87,6 +98,17 @@ async def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_export_corrections(settings: Settings, out: Path) -> int:
+    db = create_database(settings.database_url)
+    examples = await misroute_examples(db)
+    await db.dispose()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(to_rasa_yaml(examples), encoding="utf-8")
+    count = sum(len(v) for v in examples.values())
+    print(f"{count} corrected examples written to {out} (personal data masked); retrain with `langnghe nlu train`")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="langnghe", description="Lắng Nghe: citizens' feedback chatbots")
     sub = p.add_subparsers(dest="command", required=True)
@@ -98,6 +120,9 @@ def parser() -> argparse.ArgumentParser:
     staff.add_argument("--unit", help="unit key, e.g. union.bac-ninh (see `langnghe units`)")
     staff.add_argument("--role", choices=[r.value for r in StaffRole], default="staff")
     staff.add_argument("--name", help="display name")
+    export = sub.add_parser("export-corrections", help="write misrouted cases' texts, with the domain staff chose, "
+                            "as NLU training data (Rasa YAML)")
+    export.add_argument("--out", type=Path, default=Path("nlu/data/corrections.yml"))
     sub.add_parser("nlu", help="NLU commands: train, evaluate, predict (see `langnghe nlu --help`)", add_help=False)
     return p
 
@@ -115,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_migrate(settings))
     if args.command == "units":
         return asyncio.run(cmd_units(settings))
+    if args.command == "export-corrections":
+        return asyncio.run(cmd_export_corrections(settings, args.out))
     return asyncio.run(cmd_create_staff(settings, args))
 
 

@@ -14,7 +14,16 @@ from fastapi import FastAPI
 from bot.sender import run_sender
 from bot.telegram import TelegramChannel
 from bot.webchat import webchat_router
-from handlers import AppConfig, Core, NluPort, Settings, load_or_train, prepare_database, seed_demo_staff
+from handlers import (
+    AppConfig,
+    Core,
+    NluPort,
+    Settings,
+    escalate_overdue,
+    load_or_train,
+    prepare_database,
+    seed_demo_staff,
+)
 from storage import create_database
 from web import create_web_app
 
@@ -30,6 +39,7 @@ class Runtime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._escalate_forever(), name="escalation"))
         if self.telegram is not None:
             self._tasks.append(asyncio.create_task(
                 run_sender(self.core, self.telegram, self.settings.outbox_poll_seconds), name="telegram-sender"))
@@ -49,6 +59,16 @@ class Runtime:
         if self.telegram is not None:
             await self.telegram.close()
         await self.core.db.dispose()
+
+    async def _escalate_forever(self) -> None:
+        """Every few minutes, move overdue cases up a level (any worker may do it: it is one transaction)."""
+        while True:
+            await asyncio.sleep(self.settings.escalation_interval_seconds)
+            try:
+                if codes := await escalate_overdue(self.core):
+                    log.info("escalated overdue cases: %s", ", ".join(codes))
+            except Exception:
+                log.exception("escalation round failed; will retry")
 
     @property
     def webhook_secret(self) -> str:

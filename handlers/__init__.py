@@ -4,6 +4,8 @@ Channel adapters (bot/) and the console (web/) use only what is listed in `__all
 """
 from handlers.accounts import authenticate, create_staff, get_staff
 from handlers.core import Core
+from handlers.corrections import misroute_examples, to_rasa_yaml
+from handlers.escalation import escalate_overdue
 from handlers.errors import CaseNotFound, InvalidAction
 from handlers.intake import handle_inbound
 from handlers.nlu_port import NluPort, load_or_train, run_nlu_cli
@@ -49,6 +51,7 @@ __all__ = [
     "do_reply_to_citizen",
     "do_request_information",
     "do_resolve_case",
+    "escalate_overdue",
     "get_staff",
     "handle_inbound",
     "inbox",
@@ -56,9 +59,11 @@ __all__ = [
     "mark_failed",
     "mark_retry",
     "mark_sent",
+    "misroute_examples",
     "prepare_database",
     "pull_chat",
     "render",
     "run_nlu_cli",
     "seed_demo_staff",
+    "to_rasa_yaml",
 ]

@@ -44,6 +44,19 @@ async def _seen(session: AsyncSession, inbound: Inbound) -> bool:
     return found is not None
 
 
+async def _pressed_label(session: AsyncSession, conversation: Conversation, data: str) -> str:
+    """What the citizen saw on the button they pressed, for a transcript people can read."""
+    recent = (await session.scalars(
+        select(Message).where(Message.conversation_id == conversation.id, Message.direction == Direction.OUT)
+        .order_by(Message.id.desc()).limit(20))).all()
+    for message in recent:
+        for row in message.buttons or []:
+            for button in row:
+                if button.get("value") == data:
+                    return str(button.get("label", data))
+    return data
+
+
 async def _dispatch(turn: Turn) -> None:
     inbound = turn.inbound
     if inbound.kind is InboundKind.BUTTON:
@@ -70,10 +83,12 @@ async def handle_inbound(core: Core, inbound: Inbound) -> InboundResult:
                 return InboundResult(duplicate=True)
             citizen = await _citizen(session, inbound)
             conversation = await _conversation(session, inbound, citizen)
+            pressed = inbound.kind is InboundKind.BUTTON
             message = Message(
                 conversation_id=conversation.id, channel=inbound.channel, direction=Direction.IN,
                 author=f"citizen:{citizen.id}", kind=inbound.kind.value,
-                text=inbound.data if inbound.kind is InboundKind.BUTTON else inbound.text,
+                text=await _pressed_label(session, conversation, inbound.data or "") if pressed else inbound.text,
+                buttons=[[{"label": "", "value": inbound.data}]] if pressed else [],
                 platform_update_id=inbound.update_id, platform_message_id=inbound.message_id, created_at=inbound.at,
             )
             session.add(message)

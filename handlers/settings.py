@@ -102,6 +102,7 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     demo: bool = True
     outbox_poll_seconds: float = 2.0
+    escalation_interval_seconds: float = 300.0
 
     @property
     def base_url(self) -> str:

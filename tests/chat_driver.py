@@ -44,3 +44,11 @@ class CoreChat:
     async def consent(self) -> None:
         await self.say("/start")
         await self.press("consent:yes")
+
+    async def file_report(self, text: str) -> str:
+        """Consent, tell the problem, skip the commune, reply in the chat, send: the short path."""
+        await self.consent()
+        await self.say(text)
+        await self.press("skip:commune")
+        await self.press("contact:chat")
+        return await self.press("confirm:send")

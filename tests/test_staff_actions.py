@@ -26,11 +26,7 @@ async def staff(core: Core, username: str) -> StaffAccount:
 
 
 async def open_wage_case(core: Core, chat: CoreChat) -> str:
-    await chat.consent()
-    await chat.say("công ty nợ lương 3 tháng, em ở Bắc Ninh")
-    await chat.press("skip:commune")
-    await chat.press("contact:chat")
-    await chat.press("confirm:send")
+    await chat.file_report("công ty nợ lương 3 tháng, em ở Bắc Ninh")
     async with core.db.sessions() as session:
         return (await session.scalar(select(Case.code)))  # type: ignore[return-value]
 
@@ -78,3 +74,54 @@ async def test_bad_reply_text_is_refused(core: Core, text: str) -> None:
     union = await staff(core, "congdoan.bacninh")
     with pytest.raises(InvalidAction):
         await do_reply_to_citizen(core, union, code, text)
+
+
+async def test_misroutes_become_masked_training_examples(core: Core) -> None:
+    from handlers import misroute_examples, to_rasa_yaml
+    from nlu.dataset import load_examples
+
+    chat = CoreChat(core)
+    await chat.file_report("chồng em say rượu về đánh em, em ở Bắc Ninh, gọi em số 0987654321")
+    async with core.db.sessions() as session:
+        case = await session.scalar(select(Case))
+    target = "union.bac-ninh" if case.domain != "union" else "women.bac-ninh"
+    await do_reassign_case(core, await _admin(core), case.code, target, "sai lĩnh vực")
+    examples = await misroute_examples(core.db)
+    label = target.split(".")[0]
+    assert list(examples) == [label]
+    [text] = examples[label]
+    assert "0987654321" not in text and "<phone>" in text
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "corrections.yml").write_text(to_rasa_yaml(examples), encoding="utf-8")
+        loaded = load_examples(Path(folder))
+    assert [(e.label, e.text) for e in loaded] == [(label, text)]
+
+
+async def _admin(core: Core) -> StaffAccount:
+    from handlers import create_staff
+    from storage import StaffRole
+
+    account = await create_staff(core.db, "admin.test", "admin-password", "Admin", StaffRole.ADMIN)
+    return await get_staff(core.db, account.id)  # type: ignore[return-value]
+
+
+async def test_overdue_case_escalates_one_level_and_is_audited(core: Core) -> None:
+    from datetime import timedelta
+
+    from handlers import escalate_overdue
+
+    chat = CoreChat(core)
+    code = await open_wage_case(core, chat)
+    assert await escalate_overdue(core) == []
+    later = core.clock() + timedelta(days=17)
+    core.clock = lambda: later
+    assert await escalate_overdue(core) == [code]
+    async with core.db.sessions() as session:
+        case = await session.scalar(select(Case).where(Case.code == code))
+        event = await session.scalar(select(CaseEvent).where(CaseEvent.kind == "escalated"))
+    assert (case.unit.key, case.escalation_level) == ("union", 1)
+    assert event.data == {"from_unit": "union.bac-ninh", "to_unit": "union"} and event.actor == "system"
+    assert await escalate_overdue(core) == []

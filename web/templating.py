@@ -27,9 +27,29 @@ DOMAIN_LABELS = {
 }
 
 
+EVENT_LABELS = {
+    "created": "Tiếp nhận phản ánh",
+    "accepted": "Nhận xử lý",
+    "staff_reply": "Trả lời người dân",
+    "information_requested": "Hỏi thêm thông tin",
+    "citizen_message": "Người dân nhắn thêm",
+    "status": "Đổi trạng thái",
+    "reassigned": "Chuyển đơn vị",
+    "escalated": "Chuyển lên cấp trên (quá hạn)",
+    "resolved": "Giải quyết xong",
+    "rated": "Người dân đánh giá",
+}
+
+
+def actor_name(actor: str) -> str:
+    kind, _, who = actor.partition(":")
+    return {"citizen": "Người dân", "system": "Hệ thống"}.get(kind, who or actor)
+
+
 def local_time(moment: datetime | None) -> str:
     return moment.astimezone(_TZ).strftime("%H:%M %d/%m/%Y") if moment else ""
 
 
 templates.env.filters["local"] = local_time
-templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, DOMAIN_LABELS=DOMAIN_LABELS)
+templates.env.filters["actor"] = actor_name
+templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, DOMAIN_LABELS=DOMAIN_LABELS, EVENT_LABELS=EVENT_LABELS)
