@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,15 +30,25 @@ def model_path(configured: Path | None) -> Path:
     return Path(configured) if configured else Path(nlu.DEFAULT_MODEL_PATH)
 
 
+def data_fingerprint(data_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(data_dir.glob("*.y*ml")):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
 def load_or_train(configured: Path | None, progress: Callable[[str], None] = print) -> NluPort:
-    """Load the model, training it first from nlu/data when it is missing (a fresh checkout)."""
+    """Load the model, (re)training it first when it is missing or nlu/data changed since."""
     path = model_path(configured)
-    try:
-        return NluPort(nlu.load(path))
-    except nlu.ModelMissingError:
-        progress(f"NLU model not found at {path}: training it from nlu/data (a few seconds)...")
-        nlu.train(Path(nlu.__file__).parent / "data", path, progress=progress)
-        return NluPort(nlu.load(path))
+    data_dir = Path(nlu.DEFAULT_DATA_DIR)
+    stamp = path.with_name(path.name + ".data-sha256")
+    fingerprint = data_fingerprint(data_dir)
+    fresh = path.exists() and stamp.exists() and stamp.read_text().strip() == fingerprint
+    if not fresh:
+        progress(f"training the NLU model from {data_dir} into {path} (a few seconds)...")
+        nlu.train(data_dir, path, progress=progress)
+        stamp.write_text(fingerprint)
+    return NluPort(nlu.load(path))
 
 
 def run_nlu_cli(argv: list[str]) -> int:
