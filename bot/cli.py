@@ -133,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_nlu_cli(argv[1:])
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     settings = Settings()
     if args.command == "run":
         return asyncio.run(cmd_run(settings))
