@@ -20,6 +20,7 @@ from aiogram.exceptions import (
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from fastapi import APIRouter, HTTPException, Request, status
 
+from bot.pacing import Pacer
 from bot.sender import RetryLater, Undeliverable
 from handlers import Core, Inbound, InboundKind, Outgoing, handle_inbound
 
@@ -84,6 +85,7 @@ class TelegramChannel:
         self.bot = Bot(token, session=session)
         self.dispatcher = Dispatcher()
         self._chat_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.pacer = Pacer(per_chat_interval=1.0, global_interval=1 / 30)
         self.dispatcher.message.register(self._on_message)
         self.dispatcher.callback_query.register(self._on_callback, F.data)
 
@@ -107,6 +109,7 @@ class TelegramChannel:
         try:
             for i, chunk in enumerate(chunks):
                 markup = keyboard(item) if i == len(chunks) - 1 else None
+                await self.pacer.wait(item.chat_id)
                 sent = await self.bot.send_message(chat_id=int(item.chat_id), text=chunk, reply_markup=markup)
                 sent_id = str(sent.message_id)
         except TelegramRetryAfter as exc:

@@ -14,5 +14,5 @@ def new_code() -> str:
 
 def parse_code(text: str) -> str | None:
     """Find a code in what a citizen typed ('ln-7k3q9p', 'LN7K3Q9P' included)."""
-    match = CODE_RE.search(text.upper().replace("O", "0").replace("I", "1")) or CODE_RE.search(text.upper())
-    return f"LN-{match.group(1).upper()}" if match else None
+    match = CODE_RE.search(text.upper())
+    return f"LN-{match.group(1)}" if match else None

@@ -110,3 +110,30 @@ async def test_bad_input_gets_a_clear_answer(telegram_app: str, fake_telegram_se
     citizen.say("/help")  # still alive and answering
     await citizen.wait_for("/status MÃ", after=mark)
     assert fake_telegram_server.rejected == []
+
+
+async def test_redelivered_confirmation_opens_no_second_case(telegram_app: str, fake_telegram_server: FakeTelegramServer,
+                                                             telegram_runtime: Runtime) -> None:
+    citizen = TelegramCitizen(fake_telegram_server, user_id=7003)
+    citizen.say("/start")
+    await citizen.wait_for("Nghị định 13/2023")
+    citizen.press("consent:yes")
+    await citizen.wait_for("kể vấn đề")
+    citizen.say("cty nợ lương 2 tháng ở Hưng Yên")
+    await citizen.wait_for("xã/phường nào của Hưng Yên")
+    citizen.press("skip:commune")
+    await citizen.wait_for("liên hệ với bạn")
+    citizen.press("contact:anonymous")
+    await citizen.wait_for("Gửi phản ánh này?")
+    confirm = citizen.press("confirm:send")
+    await citizen.wait_for("Mã tra cứu")
+    fake_telegram_server.redeliver(confirm)
+    citizen.say("/help")
+    await citizen.wait_for("/status MÃ")
+    from sqlalchemy import func, select
+
+    from storage import Case
+
+    async with telegram_runtime.core.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Case)) == 1
+    assert len([m for m in citizen.received if "Mã tra cứu" in m["text"]]) == 1
