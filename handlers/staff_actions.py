@@ -2,6 +2,7 @@
 queued in it and delivered by the channel sender after the commit."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -67,75 +68,79 @@ def _accept(case: Case, session: AsyncSession, staff: StaffAccount, now: datetim
         _event(session, case, "accepted", staff, now)
 
 
-async def do_accept_case(core: Core, staff: StaffAccount, code: str) -> Case:
+Change = Callable[[AsyncSession, Case, datetime], Awaitable[None]]
+
+
+async def _on_open_case(core: Core, staff: StaffAccount, code: str, change: Change) -> Case:
+    """The shape of every staff action: one transaction on an open case of the staff's unit,
+    then a wake-up for the channel sender once the change (and its notification) is committed."""
     async with core.db.transaction() as session:
         case = await _case_for_action(session, staff, code)
         _require_open(case)
-        _accept(case, session, staff, core.clock())
+        await change(session, case, core.clock())
+    core.signal.wake([case.channel])
     return case
+
+
+async def do_accept_case(core: Core, staff: StaffAccount, code: str) -> Case:
+    async def change(session: AsyncSession, case: Case, now: datetime) -> None:
+        _accept(case, session, staff, now)
+
+    return await _on_open_case(core, staff, code, change)
 
 
 async def do_reply_to_citizen(core: Core, staff: StaffAccount, code: str, text: str) -> Case:
     body = _text(text, "reply")
-    async with core.db.transaction() as session:
-        case = await _case_for_action(session, staff, code)
-        _require_open(case)
-        now = core.clock()
+
+    async def change(session: AsyncSession, case: Case, now: datetime) -> None:
         _accept(case, session, staff, now)
         _event(session, case, "staff_reply", staff, now, text=body)
         await _notify(session, case, "staff.reply", f"staff:{staff.username}", text=body)
-    core.signal.wake([case.channel])
-    return case
+
+    return await _on_open_case(core, staff, code, change)
 
 
 async def do_request_information(core: Core, staff: StaffAccount, code: str, question: str) -> Case:
     body = _text(question, "question")
-    async with core.db.transaction() as session:
-        case = await _case_for_action(session, staff, code)
-        _require_open(case)
-        now = core.clock()
+
+    async def change(session: AsyncSession, case: Case, now: datetime) -> None:
         _accept(case, session, staff, now)
         case.status = CaseStatus.WAITING_CITIZEN
         _event(session, case, "information_requested", staff, now, text=body)
         await _notify(session, case, "staff.ask", f"staff:{staff.username}", text=body)
-    core.signal.wake([case.channel])
-    return case
+
+    return await _on_open_case(core, staff, code, change)
 
 
 async def do_reassign_case(core: Core, staff: StaffAccount, code: str, unit_key: str, reason: str) -> Case:
     """Hand the case to another unit. A change of domain is a misroute: its reason and the text
     are kept on the event so they can become NLU training data."""
     why = _text(reason, "reason")
-    async with core.db.transaction() as session:
-        case = await _case_for_action(session, staff, code)
-        _require_open(case)
+
+    async def change(session: AsyncSession, case: Case, now: datetime) -> None:
         target = await session.scalar(select(Unit).where(Unit.key == unit_key, Unit.active.is_(True)))
         if target is None:
             raise InvalidAction(f"unknown unit {unit_key!r}")
         if target.id == case.unit_id:
             raise InvalidAction("the case already belongs to that unit")
-        now = core.clock()
-        old_unit, old_domain = case.unit, case.domain
-        _event(session, case, "reassigned", staff, now, reason=why, from_unit=old_unit.key, to_unit=target.key,
-               from_domain=old_domain, to_domain=target.domain, misroute=old_domain != target.domain)
+        _event(session, case, "reassigned", staff, now, reason=why, from_unit=case.unit.key, to_unit=target.key,
+               from_domain=case.domain, to_domain=target.domain, misroute=case.domain != target.domain)
         case.unit, case.unit_id, case.domain = target, target.id, target.domain
         case.status, case.accepted_at = CaseStatus.OPEN, None
         case.accept_deadline, _ = case_deadlines(core.config, target.domain, case.urgent, now)
         await _notify(session, case, "staff.reassigned", "system")
-    core.signal.wake([case.channel])
-    return case
+
+    return await _on_open_case(core, staff, code, change)
 
 
 async def do_resolve_case(core: Core, staff: StaffAccount, code: str, result: str) -> Case:
     body = _text(result, "result")
-    async with core.db.transaction() as session:
-        case = await _case_for_action(session, staff, code)
-        _require_open(case)
-        now = core.clock()
+
+    async def change(session: AsyncSession, case: Case, now: datetime) -> None:
         _accept(case, session, staff, now)
         case.status, case.resolved_at, case.result = CaseStatus.RESOLVED, now, body
         _event(session, case, "resolved", staff, now, text=body)
         stars = tuple(Button(str(n), f"rate:{case.code}:{n}") for n in range(1, 6))
         await _notify(session, case, "staff.resolved", f"staff:{staff.username}", (stars,), text=body)
-    core.signal.wake([case.channel])
-    return case
+
+    return await _on_open_case(core, staff, code, change)
