@@ -9,7 +9,7 @@ import asyncio
 import logging
 from typing import Protocol
 
-from handlers import Core, Outgoing, claim_pending, mark_failed, mark_retry, mark_sent
+from handlers import Core, Outgoing, claim_pending, mark_failed, mark_retry, mark_sent, release
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +34,15 @@ class Deliverer(Protocol):
 async def deliver_batch(core: Core, deliverer: Deliverer) -> int:
     """Deliver what is due now; returns how many messages were handled."""
     items = await claim_pending(core.db, deliverer.channel)
-    blocked: dict[str, float | None] = {}
+    blocked: set[str] = set()
     for item in items:
-        if item.chat_id in blocked:  # keep a chat's messages in order behind one that must wait
-            await mark_retry(core.db, item.outbox_id, "waiting for an earlier message", blocked[item.chat_id])
+        if item.chat_id in blocked:  # behind an earlier message of the chat that must wait
+            await release(core.db, [item.outbox_id])
             continue
         try:
             platform_id = await deliverer.deliver(item)
         except RetryLater as exc:
-            blocked[item.chat_id] = exc.delay
+            blocked.add(item.chat_id)
             await mark_retry(core.db, item.outbox_id, str(exc), exc.delay)
         except Undeliverable as exc:
             log.warning("outbox %s undeliverable: %s", item.outbox_id, exc)

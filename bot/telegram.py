@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
-from collections import defaultdict
+import weakref
 from typing import Any
 
 from aiogram import Bot, Dispatcher, F
@@ -84,14 +85,17 @@ class TelegramChannel:
         self.core = core
         self.bot = Bot(token, session=session)
         self.dispatcher = Dispatcher()
-        self._chat_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.pacer = Pacer(per_chat_interval=1.0, global_interval=1 / 30)
         self.dispatcher.message.register(self._on_message)
         self.dispatcher.callback_query.register(self._on_callback, F.data)
 
     async def _handle(self, inbound: Inbound) -> None:
         # Updates run as tasks; one lock per chat keeps a citizen's messages in order.
-        async with self._chat_locks[inbound.chat_id]:
+        lock = self._chat_locks.get(inbound.chat_id)
+        if lock is None:  # a lock lives only while someone holds or awaits it
+            lock = self._chat_locks[inbound.chat_id] = asyncio.Lock()
+        async with lock:
             await handle_inbound(self.core, inbound)
 
     async def _on_message(self, message: Message, event_update: Update) -> None:
@@ -100,8 +104,11 @@ class TelegramChannel:
         await self._handle(inbound_from_message(message, event_update.update_id))
 
     async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
-        await query.answer()
+        # The press is stored first: answering a query that is too old (after downtime) fails,
+        # and that must not lose the citizen's choice.
         await self._handle(inbound_from_callback(query, event_update.update_id))
+        with contextlib.suppress(TelegramBadRequest):
+            await query.answer()
 
     async def deliver(self, item: Outgoing) -> str | None:
         chunks = split_text(item.text) or ["…"]

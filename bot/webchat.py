@@ -23,7 +23,7 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 class ChatIn(BaseModel):
-    client_message_id: str = Field(default_factory=lambda: uuid.uuid4().hex, max_length=64)
+    client_message_id: str = Field(default_factory=lambda: uuid.uuid4().hex, min_length=1, max_length=40)
     text: str | None = Field(default=None, max_length=MAX_BODY_TEXT)
     data: str | None = Field(default=None, max_length=64)
     after: int = 0

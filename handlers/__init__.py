@@ -4,18 +4,19 @@ Channel adapters (bot/) and the console (web/) use only what is listed in `__all
 """
 from handlers.accounts import authenticate, create_staff, get_staff
 from handlers.core import Core
-from handlers.corrections import misroute_examples, to_rasa_yaml
+from handlers.corrections import mask_personal, misroute_examples, to_rasa_yaml
 from handlers.escalation import escalate_overdue
 from handlers.errors import CaseNotFound, InvalidAction
 from handlers.intake import handle_inbound
 from handlers.nlu_port import NluPort, load_or_train, run_nlu_cli
-from handlers.outbox import ChatLine, claim_pending, mark_failed, mark_retry, mark_sent, pull_chat
+from handlers.outbox import ChatLine, claim_pending, mark_failed, mark_retry, mark_sent, pull_chat, release
 from handlers.queries import CaseDetail, active_units, case_detail, inbox
 from handlers.settings import AppConfig, Settings
 from handlers.setup import prepare_database, seed_demo_staff
 from handlers.signals import OutboxSignal
 from handlers.staff_actions import (
     can_act,
+    can_see_personal,
     do_accept_case,
     do_reassign_case,
     do_reply_to_citizen,
@@ -43,6 +44,7 @@ __all__ = [
     "active_units",
     "authenticate",
     "can_act",
+    "can_see_personal",
     "case_detail",
     "claim_pending",
     "create_staff",
@@ -57,11 +59,13 @@ __all__ = [
     "inbox",
     "load_or_train",
     "mark_failed",
+    "mask_personal",
     "mark_retry",
     "mark_sent",
     "misroute_examples",
     "prepare_database",
     "pull_chat",
+    "release",
     "render",
     "run_nlu_cli",
     "seed_demo_staff",

@@ -67,9 +67,26 @@ async def open_case(turn: Turn) -> Case:
     return case
 
 
-async def latest_case(turn: Turn) -> Case | None:
+async def case_for_reply(turn: Turn) -> Case | None:
+    """The open case a citizen's free text belongs to: one waiting on their answer first, else the
+    one staff wrote to last (then the newest). Locked, so a staff action cannot race the change."""
+    waiting_first = (Case.status == CaseStatus.WAITING_CITIZEN).desc()
     return await turn.session.scalar(
-        select(Case).where(Case.conversation_id == turn.conversation.id).order_by(Case.id.desc()).limit(1)
+        select(Case)
+        .where(Case.conversation_id == turn.conversation.id, Case.status.in_([s for s in CaseStatus if s.is_open]))
+        .order_by(waiting_first, Case.updated_at.desc(), Case.id.desc())
+        .limit(1)
+        .with_for_update(of=Case)
+    )
+
+
+async def last_resolved_unrated(turn: Turn) -> Case | None:
+    return await turn.session.scalar(
+        select(Case)
+        .where(Case.conversation_id == turn.conversation.id, Case.status == CaseStatus.RESOLVED,
+               Case.rating.is_(None))
+        .order_by(Case.resolved_at.desc())
+        .limit(1)
     )
 
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import update
 
-from handlers.cases import add_to_case, latest_case, open_case, rate_case
+from handlers.cases import add_to_case, case_for_reply, last_resolved_unrated, open_case, rate_case
 from handlers.deadlines import format_local
 from handlers.texts import CONSENT_VERSION
 from handlers.turn import Turn
 from handlers.units import route
-from storage import CaseStatus, Message
+from storage import Message
 
 START, CONSENT, PROBLEM, DOMAIN, PROVINCE, COMMUNE, CONTACT, CONFIRM, IDLE = (
     "start", "consent", "problem", "domain", "province", "commune", "contact", "confirm", "idle")
@@ -130,6 +130,8 @@ async def analyse_draft(turn: Turn) -> None:
             changes["commune"] = loc.commune
     elif loc.commune and loc.province == d.get("province") and not d.get("commune"):
         changes["commune"] = loc.commune
+    if not d.get("contact") and (phone := normalise_phone(d["description"])):
+        changes.update(contact="phone", phone=phone)  # they told us how to reach them already
     if analysis.urgent and not d.get("urgent"):
         changes["urgent"] = True
         turn.say("urgent.notice")
@@ -254,9 +256,17 @@ def is_more_story(text: str) -> bool:
     return len(text.split()) > 5
 
 
+def keep_story(turn: Turn, text: str) -> None:
+    """An answer inside a longer message: take the answer and keep the rest of the story too."""
+    if is_more_story(text):
+        description = f"{turn.draft.get('description', '')}\n{text.strip()}".strip()
+        turn.set_draft(description=description[: MAX_TEXT * 2])
+
+
 async def on_province(turn: Turn, text: str) -> None:
     loc = await turn.core.nlu.locate(text)
     if loc.province:
+        keep_story(turn, text)
         turn.set_draft(province=loc.province, old_province=loc.old_province,
                        commune=loc.commune or turn.draft.get("commune"))
         await advance(turn)
@@ -270,6 +280,7 @@ async def on_commune(turn: Turn, text: str) -> None:
     province = turn.draft["province"]
     loc = await turn.core.nlu.locate(text, province)
     if loc.commune:
+        keep_story(turn, text)
         turn.set_draft(commune=loc.commune)
         await advance(turn)
     elif is_more_story(text):
@@ -282,6 +293,7 @@ async def on_commune(turn: Turn, text: str) -> None:
 async def on_contact(turn: Turn, text: str) -> None:
     phone = normalise_phone(text)
     if phone:
+        keep_story(turn, text)
         turn.set_draft(contact="phone", phone=phone)
         await advance(turn)
     elif is_more_story(text):
@@ -293,12 +305,10 @@ async def on_contact(turn: Turn, text: str) -> None:
 
 async def on_idle(turn: Turn, text: str) -> None:
     """Between reports: an open case takes the message; a bare 1-5 rates a resolved one."""
-    case = await latest_case(turn)
-    if case is not None and case.status.is_open:
+    if (case := await case_for_reply(turn)) is not None:
         await add_to_case(turn, case)
-    elif (case is not None and case.status is CaseStatus.RESOLVED and case.rating is None
-          and text.strip() in {"1", "2", "3", "4", "5"}):
-        await rate_case(turn, case.code, int(text.strip()))
+    elif text.strip() in {"1", "2", "3", "4", "5"} and (resolved := await last_resolved_unrated(turn)):
+        await rate_case(turn, resolved.code, int(text.strip()))
     else:
         turn.reset(PROBLEM)
         await accept_problem(turn, text)
@@ -306,13 +316,18 @@ async def on_idle(turn: Turn, text: str) -> None:
 
 async def on_button(turn: Turn, data: str) -> None:
     verb, _, value = data.partition(":")
-    if verb == "consent":
+    state = turn.conversation.state
+    if verb == "consent" and (turn.citizen.consent_at is None or state == CONSENT):
         await (give_consent(turn) if value == "yes" else decline_consent(turn))
+    elif verb == "consent":
+        turn.say("consent.already")
     elif turn.citizen.consent_at is None:
         ask_consent(turn)
     elif verb == "rate":
         code, _, stars = value.rpartition(":")
         await rate_case(turn, code, int(stars) if stars.isdigit() else 0)
+    elif verb == "confirm" and state != CONFIRM:
+        turn.say("button.stale")
     elif not turn.draft.get("description") and verb in ("domain", "skip", "contact", "confirm"):
         turn.say("draft.none")
     elif verb == "domain" and value in turn.core.config.organisations:

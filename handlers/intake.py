@@ -1,7 +1,9 @@
 """The entry point for every citizen message: one transaction from stored update to queued replies."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +36,18 @@ async def _conversation(session: AsyncSession, inbound: Inbound, citizen: Citize
         session.add(conversation)
         await session.flush()
     return conversation
+
+
+async def _lock_conversation(session: AsyncSession, inbound: Inbound, now: datetime) -> None:
+    """Take the conversation's row lock first: two updates of one chat (two workers, a webhook
+    burst, a double click) then run one after the other and never both open a case. On SQLite the
+    write also takes the database's write lock before anything is read."""
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.channel == inbound.channel, Conversation.chat_id == inbound.chat_id)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _seen(session: AsyncSession, inbound: Inbound) -> bool:
@@ -71,40 +85,49 @@ async def _dispatch(turn: Turn) -> None:
         await dialogue.on_text(turn, inbound.text)
 
 
+async def _handle_once(core: Core, inbound: Inbound) -> InboundResult:
+    async with core.db.transaction() as session:
+        await _lock_conversation(session, inbound, core.clock())
+        if await _seen(session, inbound):
+            return InboundResult(duplicate=True)
+        citizen = await _citizen(session, inbound)
+        conversation = await _conversation(session, inbound, citizen)
+        pressed = inbound.kind is InboundKind.BUTTON
+        message = Message(
+            conversation_id=conversation.id, channel=inbound.channel, direction=Direction.IN,
+            author=f"citizen:{citizen.id}", kind=inbound.kind.value,
+            text=await _pressed_label(session, conversation, inbound.data or "") if pressed else inbound.text,
+            buttons=[[{"label": "", "value": inbound.data}]] if pressed else [],
+            platform_update_id=inbound.update_id, platform_message_id=inbound.message_id, created_at=inbound.at,
+        )
+        session.add(message)
+        await session.flush()
+        turn = Turn(core, session, inbound, conversation, citizen, message)
+        await _dispatch(turn)
+        sent = turn.flush(case_id=message.case_id)
+        await session.flush()
+        items = (await session.scalars(
+            select(OutboxItem).where(OutboxItem.message_id.in_([m.id for m in sent])).order_by(OutboxItem.id)
+        )).unique().all()
+        return InboundResult(duplicate=False, replies=tuple(to_outgoing(item) for item in items))
+
+
 async def handle_inbound(core: Core, inbound: Inbound) -> InboundResult:
     """Store the update (once per platform update id), advance the dialogue, queue the replies.
 
     Replies are only queued here; the channel's sender delivers them after the commit, so a crash
-    never leaves a citizen told something the database does not know.
+    never leaves a citizen told something the database does not know. A unique-key clash means a
+    concurrent worker got there first (the same update, or the same new citizen): one more try
+    then sees its work.
     """
-    try:
-        async with core.db.transaction() as session:
-            if await _seen(session, inbound):
-                return InboundResult(duplicate=True)
-            citizen = await _citizen(session, inbound)
-            conversation = await _conversation(session, inbound, citizen)
-            pressed = inbound.kind is InboundKind.BUTTON
-            message = Message(
-                conversation_id=conversation.id, channel=inbound.channel, direction=Direction.IN,
-                author=f"citizen:{citizen.id}", kind=inbound.kind.value,
-                text=await _pressed_label(session, conversation, inbound.data or "") if pressed else inbound.text,
-                buttons=[[{"label": "", "value": inbound.data}]] if pressed else [],
-                platform_update_id=inbound.update_id, platform_message_id=inbound.message_id, created_at=inbound.at,
-            )
-            session.add(message)
-            await session.flush()
-            turn = Turn(core, session, inbound, conversation, citizen, message)
-            await _dispatch(turn)
-            sent = turn.flush(case_id=message.case_id)
-            await session.flush()
-            items = (await session.scalars(
-                select(OutboxItem).where(OutboxItem.message_id.in_([m.id for m in sent])).order_by(OutboxItem.id)
-            )).unique().all()
-            replies = tuple(to_outgoing(item) for item in items)
-    except IntegrityError:
-        async with core.db.sessions() as session:
-            if await _seen(session, inbound):  # a concurrent worker stored the same update first
-                return InboundResult(duplicate=True)
-        raise
-    core.signal.wake([inbound.channel])
-    return InboundResult(duplicate=False, replies=replies)
+    for attempt in (1, 2):
+        try:
+            result = await _handle_once(core, inbound)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            continue
+        if not result.duplicate:
+            core.signal.wake([inbound.channel])
+        return result
+    raise AssertionError("unreachable")

@@ -8,12 +8,14 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from handlers.types import Button, Outgoing
 from storage import Conversation, Database, Direction, Message, OutboxItem, OutboxStatus
 
-MAX_ATTEMPTS = 8
-LEASE = timedelta(seconds=60)
+GIVE_UP_AFTER = timedelta(hours=24)
+LEASE = timedelta(minutes=5)
+BATCH = 20
 
 
 def queue_message(
@@ -53,14 +55,25 @@ def to_outgoing(item: OutboxItem) -> Outgoing:
     )
 
 
-async def claim_pending(db: Database, channel: str, limit: int = 50) -> list[Outgoing]:
-    """Take due messages for a sender, oldest first, leasing them so other workers skip them."""
+async def claim_pending(db: Database, channel: str, limit: int = BATCH) -> list[Outgoing]:
+    """Take due messages for a sender, oldest first, leasing them so other workers skip them.
+
+    A message waits while an earlier one to the same chat is still pending and not due (backing
+    off, or leased by another worker): a chat never sees its messages out of order.
+    """
     now = datetime.now(timezone.utc)
+    earlier = aliased(OutboxItem)
+    held_back = (
+        select(earlier.id)
+        .where(earlier.channel == OutboxItem.channel, earlier.chat_id == OutboxItem.chat_id,
+               earlier.status == OutboxStatus.PENDING, earlier.id < OutboxItem.id, earlier.next_attempt_at > now)
+        .exists()
+    )
     async with db.transaction() as session:
         query = (
             select(OutboxItem)
             .where(OutboxItem.channel == channel, OutboxItem.status == OutboxStatus.PENDING,
-                   OutboxItem.next_attempt_at <= now)
+                   OutboxItem.next_attempt_at <= now, ~held_back)
             .order_by(OutboxItem.id)
             .limit(limit)
         )
@@ -83,18 +96,29 @@ async def mark_sent(db: Database, outbox_id: int, platform_message_id: str | Non
 
 
 async def mark_retry(db: Database, outbox_id: int, error: str, delay: float | None = None) -> None:
-    """Back off exponentially (or as the platform asked); give up after MAX_ATTEMPTS."""
+    """Try again later: when the platform says (flood control, not counted as a failure), else with
+    exponential backoff up to 5 minutes; after a day of trying the message is marked failed."""
+    now = datetime.now(timezone.utc)
     async with db.transaction() as session:
         item = await session.get(OutboxItem, outbox_id)
         if item is None:
             return
-        item.attempts += 1
         item.last_error = error[:2000]
-        if item.attempts >= MAX_ATTEMPTS:
+        if delay is None:
+            item.attempts += 1
+        if now - item.created_at > GIVE_UP_AFTER:
             item.status = OutboxStatus.FAILED
             return
         wait = delay if delay is not None else min(300.0, 2.0 ** item.attempts)
-        item.next_attempt_at = datetime.now(timezone.utc) + timedelta(seconds=wait)
+        item.next_attempt_at = now + timedelta(seconds=wait)
+
+
+async def release(db: Database, outbox_ids: Sequence[int]) -> None:
+    """Hand leased messages back untried (they queue behind an earlier one that must wait)."""
+    if outbox_ids:
+        async with db.transaction() as session:
+            await session.execute(update(OutboxItem).where(OutboxItem.id.in_(outbox_ids))
+                                  .values(next_attempt_at=datetime.now(timezone.utc)))
 
 
 async def mark_failed(db: Database, outbox_id: int, error: str) -> None:

@@ -27,6 +27,11 @@ def can_act(staff: StaffAccount, case: Case) -> bool:
     return staff.role is StaffRole.ADMIN or case.unit_id == staff.unit_id
 
 
+def can_see_personal(staff: StaffAccount, case: Case) -> bool:
+    """Phone numbers and the like are for the owning unit; moderators see them masked."""
+    return can_act(staff, case)
+
+
 async def _case_for_action(session: AsyncSession, staff: StaffAccount, code: str) -> Case:
     case = await session.scalar(select(Case).where(Case.code == code.upper()))
     if case is None or not can_act(staff, case):

@@ -32,6 +32,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "We respect your choice: what you sent will not be kept. Type /start whenever you want to report. "
         "Emergencies: call 113 (police), 114 (fire), 115 (ambulance).",
     },
+    "consent.already": {
+        "vi": "Bạn đã đồng ý trước đó rồi, không cần bấm lại.",
+        "en": "You already agreed earlier; no need to press again.",
+    },
+    "button.stale": {
+        "vi": "Nút này thuộc một câu hỏi cũ. Bạn trả lời câu hỏi mới nhất giúp mình nhé.",
+        "en": "That button belongs to an earlier question. Please answer the latest one.",
+    },
     "consent.thanks": {"vi": "Cảm ơn bạn đã đồng ý.", "en": "Thank you for agreeing."},
     "problem.ask": {
         "vi": "Bạn hãy kể vấn đề bạn gặp phải (càng cụ thể càng tốt: việc gì, ở đâu, từ bao giờ).",

@@ -50,5 +50,6 @@ class CoreChat:
         await self.consent()
         await self.say(text)
         await self.press("skip:commune")
-        await self.press("contact:chat")
+        if "contact:chat" in self.buttons():  # not asked when the story already gave a phone number
+            await self.press("contact:chat")
         return await self.press("confirm:send")

@@ -11,7 +11,9 @@ from tests.clients import WebCitizen
 
 async def login(base_url: str, username: str, password: str) -> httpx.AsyncClient:
     client = httpx.AsyncClient(base_url=base_url, timeout=10)
-    response = await client.post("/login", data={"username": username, "password": password})
+    form = await client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    response = await client.post("/login", data={"username": username, "password": password, "csrf": token})
     assert response.status_code == 303, response.text
     return client
 
@@ -41,5 +43,38 @@ async def test_login_required_and_wrong_password(live_app: str) -> None:
     async with httpx.AsyncClient(base_url=live_app) as anonymous:
         assert (await anonymous.get("/console")).headers["location"] == "/login"
         assert (await anonymous.get("/api/cases")).status_code == 401
-        wrong = await anonymous.post("/login", data={"username": "congdoan.bacninh", "password": "sai-mat-khau"})
+        forged = await anonymous.post("/login", data={"username": "congdoan.bacninh", "password": "demo-bacninh"})
+        assert forged.status_code == 403, "a login form posted from elsewhere (no token) is refused"
+        token = re.search(r'name="csrf" value="([^"]+)"', (await anonymous.get("/login")).text).group(1)
+        wrong = await anonymous.post("/login", data={"username": "congdoan.bacninh", "password": "sai-mat-khau",
+                                                     "csrf": token})
         assert wrong.status_code == 401 and "Sai tên đăng nhập" in wrong.text
+
+
+async def test_moderators_see_every_case_but_personal_data_masked(live_app: str) -> None:
+    from tests.clients import StaffApi
+
+    async with WebCitizen(live_app) as citizen:
+        await citizen.say("/start")
+        await citizen.press("consent:yes")
+        await citizen.say("công ty nợ lương 3 tháng, em ở Bắc Ninh, gọi em 0912345678")
+        await citizen.press("skip:commune")
+        await citizen.say("0912345678")
+        await citizen.press("confirm:send")
+        code = re.search(r"LN-\w{6}", (await citizen.wait_for("Mã tra cứu"))["text"]).group(0)
+    owner = await StaffApi(live_app).login("congdoan.bacninh", "demo-bacninh")
+    moderator = await StaffApi(live_app).login("kiemduyet", "demo-moderator")
+    try:
+        mine = (await owner.http.get(f"/api/cases/{code}")).json()
+        assert mine["case"]["contact_phone"] == "0912345678"
+        seen = (await moderator.http.get(f"/api/cases/{code}")).json()
+        assert seen["case"]["contact_phone"] == "<phone>"
+        assert "0912345678" not in str(seen)
+        page = await moderator.http.get(f"/console/cases/{code}")
+        inbox = await moderator.http.get("/console")
+        assert page.status_code == 200 and code in inbox.text
+        assert "0912345678" not in page.text and "0912345678" not in inbox.text
+        assert (await moderator.act(code, "reply", text="kiểm duyệt không trả lời thay")).status_code == 404
+    finally:
+        await owner.aclose()
+        await moderator.aclose()

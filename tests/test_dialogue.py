@@ -132,3 +132,69 @@ async def test_free_text_in_a_later_step_joins_the_description(core: Core) -> No
         assert "không chốt được sổ" in case.description and "bhxh" in case.description
         events = (await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id))).all()
         assert events == ["created"]
+
+
+async def test_a_double_press_on_send_opens_one_case(core: Core) -> None:
+    import asyncio
+
+    from handlers import Inbound, InboundKind, handle_inbound
+
+    chat = CoreChat(core, user="double")
+    await chat.consent()
+    await chat.say("đèn đường ở ngõ tôi hỏng cả tháng nay, tôi ở Huế")
+    await chat.press("skip:commune")
+    await chat.press("contact:chat")
+    presses = [Inbound(channel=chat.channel, chat_id=chat.user, user_id=chat.user, kind=InboundKind.BUTTON,
+                       data="confirm:send", update_id=f"double-{n}") for n in (1, 2)]
+    await asyncio.gather(*(handle_inbound(core, p) for p in presses))
+    async with core.db.sessions() as session:
+        assert len((await session.scalars(select(Case))).all()) == 1
+
+
+async def test_first_messages_of_a_new_chat_at_once_make_one_conversation(core: Core) -> None:
+    import asyncio
+
+    from handlers import Inbound, InboundKind, handle_inbound
+
+    texts = [Inbound(channel="test", chat_id="burst", user_id="burst", kind=InboundKind.TEXT, text=f"alo {n}",
+                     update_id=f"burst-{n}") for n in range(3)]
+    results = await asyncio.gather(*(handle_inbound(core, t) for t in texts))
+    assert not any(r.duplicate for r in results)
+    async with core.db.sessions() as session:
+        assert len((await session.scalars(select(Conversation).where(Conversation.chat_id == "burst"))).all()) == 1
+
+
+async def test_old_buttons_do_no_harm(core: Core) -> None:
+    chat = CoreChat(core)
+    await chat.consent()
+    await chat.say("cty nợ lương, em ở Bắc Ninh")
+    assert "đã đồng ý trước đó" in await chat.press("consent:yes")
+    async with core.db.sessions() as session:
+        conversation = await session.scalar(select(Conversation))
+        assert conversation.state == "commune" and "nợ lương" in conversation.draft["description"]
+    await chat.press("skip:commune")
+    await chat.press("contact:chat")
+    await chat.press("confirm:edit")
+    assert "câu hỏi cũ" in await chat.press("confirm:send")
+    async with core.db.sessions() as session:
+        assert (await session.scalar(select(Case.id))) is None
+
+
+async def test_an_answer_inside_a_longer_message_keeps_the_rest_of_the_story(core: Core) -> None:
+    chat = CoreChat(core)
+    await chat.consent()
+    await chat.say("cty nợ lương 2 tháng, em ở Bắc Ninh")
+    await chat.press("skip:commune")
+    await chat.say("số em là 0912345678, ngoài ra công ty còn không đóng BHXH 2 năm")
+    async with core.db.sessions() as session:
+        draft = (await session.scalar(select(Conversation))).draft
+    assert draft["phone"] == "0912345678" and "không đóng BHXH 2 năm" in draft["description"]
+
+
+async def test_a_phone_number_in_the_story_is_not_asked_again(core: Core) -> None:
+    chat = CoreChat(core)
+    await chat.consent()
+    await chat.say("cty nợ lương 2 tháng, em ở Bắc Ninh, liên hệ em 0987 654 321")
+    summary = await chat.press("skip:commune")
+    assert "liên hệ với bạn thế nào" not in summary
+    assert "điện thoại 0987654321" in summary

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 
+from handlers import mask_personal
+
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -52,4 +54,5 @@ def local_time(moment: datetime | None) -> str:
 
 templates.env.filters["local"] = local_time
 templates.env.filters["actor"] = actor_name
+templates.env.filters["mask"] = mask_personal
 templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, DOMAIN_LABELS=DOMAIN_LABELS, EVENT_LABELS=EVENT_LABELS)

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
 from handlers import authenticate
-from web.deps import CoreDep, csrf_token
+from web.deps import CoreDep, CsrfChecked, csrf_token
 from web.templating import templates
 
 router = APIRouter(tags=["auth"])
@@ -31,7 +31,7 @@ async def login_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "login.html", {"error": None, "csrf": csrf_token(request)})
 
 
-@router.post("/login", response_model=None)
+@router.post("/login", response_model=None, dependencies=[CsrfChecked])
 async def login_form(request: Request, core: CoreDep, username: Annotated[str, Form()],
                      password: Annotated[str, Form()]) -> HTMLResponse | RedirectResponse:
     staff = await authenticate(core.db, username, password)
@@ -41,10 +41,11 @@ async def login_form(request: Request, core: CoreDep, username: Annotated[str, F
             status_code=status.HTTP_401_UNAUTHORIZED)
     request.session.clear()
     request.session["staff_id"] = staff.id
+    csrf_token(request)
     return RedirectResponse("/console", status_code=status.HTTP_303_SEE_OTHER)
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=[CsrfChecked])
 async def logout(request: Request) -> RedirectResponse:
     request.session.clear()
     return RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from handlers import (
     CaseNotFound,
     InvalidAction,
+    can_see_personal,
     case_detail,
     do_accept_case,
     do_reassign_case,
@@ -17,6 +18,7 @@ from handlers import (
     do_request_information,
     do_resolve_case,
     inbox,
+    mask_personal,
 )
 from storage import Case, CaseStatus
 from web.deps import ApiStaff, CoreDep
@@ -45,12 +47,15 @@ class CaseOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, case: Case) -> "CaseOut":
+    def of(cls, case: Case, personal: bool = True) -> "CaseOut":
+        """`personal=False` (a viewer outside the owning unit) masks personal data."""
+        hide = (lambda text: text) if personal else mask_personal
         return cls(code=case.code, status=case.status.value, domain=case.domain, urgent=case.urgent,
                    province=case.province, commune=case.commune, unit=case.unit.key, unit_name=case.unit.name,
-                   description=case.description, nlu_label=case.nlu_label, nlu_confidence=case.nlu_confidence,
+                   description=hide(case.description), nlu_label=case.nlu_label, nlu_confidence=case.nlu_confidence,
                    accept_deadline=case.accept_deadline, resolve_deadline=case.resolve_deadline,
-                   rating=case.rating, result=case.result, contact_phone=case.contact_phone,
+                   rating=case.rating, result=case.result,
+                   contact_phone=case.contact_phone if personal else (case.contact_phone and "<phone>"),
                    anonymous=case.anonymous, created_at=case.created_at)
 
 
@@ -98,7 +103,7 @@ async def _act(action: Awaitable[Case]) -> CaseOut:
 
 @router.get("", response_model=list[CaseOut])
 async def list_cases(core: CoreDep, staff: ApiStaff, status_filter: CaseStatus | None = None) -> list[CaseOut]:
-    return [CaseOut.of(c) for c in await inbox(core.db, staff, status_filter)]
+    return [CaseOut.of(c, can_see_personal(staff, c)) for c in await inbox(core.db, staff, status_filter)]
 
 
 @router.get("/{code}", response_model=CaseDetailOut)
@@ -107,9 +112,11 @@ async def get_case(core: CoreDep, staff: ApiStaff, code: str) -> CaseDetailOut:
         detail = await case_detail(core.db, staff, code)
     except CaseNotFound as exc:
         raise _errors(exc) from exc
+    personal = can_see_personal(staff, detail.case)
+    hide = (lambda text: text) if personal else mask_personal
     return CaseDetailOut(
-        case=CaseOut.of(detail.case),
-        messages=[MessageOut(direction=m.direction.value, author=m.author, text=m.text, created_at=m.created_at)
+        case=CaseOut.of(detail.case, personal),
+        messages=[MessageOut(direction=m.direction.value, author=m.author, text=hide(m.text), created_at=m.created_at)
                   for m in detail.messages],
         events=[EventOut(kind=e.kind, actor=e.actor, reason=e.reason, created_at=e.created_at) for e in detail.events],
     )

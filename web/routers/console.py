@@ -13,6 +13,7 @@ from handlers import (
     InvalidAction,
     active_units,
     can_act,
+    can_see_personal,
     case_detail,
     do_accept_case,
     do_reassign_case,
@@ -34,12 +35,13 @@ async def inbox_page(request: Request, core: CoreDep, staff: PageStaff, status_f
     chosen = CaseStatus(status_filter) if status_filter in {s.value for s in CaseStatus} else None
     cases = await inbox(core.db, staff, chosen, open_only=status_filter == "open")
     return templates.TemplateResponse(request, "inbox.html", {
-        "staff": staff, "cases": cases, "status_filter": status_filter, "now": core.clock(),
+        "staff": staff, "cases": cases, "personal": {c.id for c in cases if can_see_personal(staff, c)}, "status_filter": status_filter, "now": core.clock(),
         "csrf": csrf_token(request)})
 
 
 @router.get("/cases/{code}", response_class=HTMLResponse)
-async def case_page(request: Request, core: CoreDep, staff: PageStaff, code: str, error: str | None = None) -> HTMLResponse:
+async def case_page(request: Request, core: CoreDep, staff: PageStaff, code: str) -> HTMLResponse:
+    error = request.session.pop("flash_error", None)
     try:
         detail = await case_detail(core.db, staff, code)
     except CaseNotFound as exc:
@@ -47,39 +49,40 @@ async def case_page(request: Request, core: CoreDep, staff: PageStaff, code: str
     units = [u for u in await active_units(core.db) if u.id != detail.case.unit_id]
     return templates.TemplateResponse(request, "case.html", {
         "staff": staff, "detail": detail, "case": detail.case, "units": units, "error": error,
-        "can_act": can_act(staff, detail.case), "now": core.clock(), "csrf": csrf_token(request)})
+        "can_act": can_act(staff, detail.case), "personal": can_see_personal(staff, detail.case),
+        "now": core.clock(), "csrf": csrf_token(request)})
 
 
-async def _act(code: str, action: Awaitable[Case]) -> RedirectResponse:
+async def _act(request: Request, code: str, action: Awaitable[Case]) -> RedirectResponse:
     try:
         await action
     except CaseNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Không tìm thấy hồ sơ") from exc
     except InvalidAction as exc:
-        return RedirectResponse(f"/console/cases/{code}?error={quote(str(exc))}", status_code=status.HTTP_303_SEE_OTHER)
-    return RedirectResponse(f"/console/cases/{code}", status_code=status.HTTP_303_SEE_OTHER)
+        request.session["flash_error"] = str(exc)  # shown once on the case page
+    return RedirectResponse(f"/console/cases/{quote(code)}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/cases/{code}/accept", dependencies=[CsrfChecked])
-async def accept(core: CoreDep, staff: PageStaff, code: str) -> RedirectResponse:
-    return await _act(code, do_accept_case(core, staff, code))
+async def accept(request: Request, core: CoreDep, staff: PageStaff, code: str) -> RedirectResponse:
+    return await _act(request, code, do_accept_case(core, staff, code))
 
 
 @router.post("/cases/{code}/reply", dependencies=[CsrfChecked])
-async def reply(core: CoreDep, staff: PageStaff, code: str, text: TextField) -> RedirectResponse:
-    return await _act(code, do_reply_to_citizen(core, staff, code, text))
+async def reply(request: Request, core: CoreDep, staff: PageStaff, code: str, text: TextField) -> RedirectResponse:
+    return await _act(request, code, do_reply_to_citizen(core, staff, code, text))
 
 
 @router.post("/cases/{code}/ask", dependencies=[CsrfChecked])
-async def ask(core: CoreDep, staff: PageStaff, code: str, text: TextField) -> RedirectResponse:
-    return await _act(code, do_request_information(core, staff, code, text))
+async def ask(request: Request, core: CoreDep, staff: PageStaff, code: str, text: TextField) -> RedirectResponse:
+    return await _act(request, code, do_request_information(core, staff, code, text))
 
 
 @router.post("/cases/{code}/reassign", dependencies=[CsrfChecked])
-async def reassign(core: CoreDep, staff: PageStaff, code: str, unit: TextField, reason: TextField) -> RedirectResponse:
-    return await _act(code, do_reassign_case(core, staff, code, unit, reason))
+async def reassign(request: Request, core: CoreDep, staff: PageStaff, code: str, unit: TextField, reason: TextField) -> RedirectResponse:
+    return await _act(request, code, do_reassign_case(core, staff, code, unit, reason))
 
 
 @router.post("/cases/{code}/resolve", dependencies=[CsrfChecked])
-async def resolve(core: CoreDep, staff: PageStaff, code: str, text: TextField) -> RedirectResponse:
-    return await _act(code, do_resolve_case(core, staff, code, text))
+async def resolve(request: Request, core: CoreDep, staff: PageStaff, code: str, text: TextField) -> RedirectResponse:
+    return await _act(request, code, do_resolve_case(core, staff, code, text))

@@ -1,0 +1,48 @@
+"""The outbox keeps each chat's messages in order through retries, and gives up only after a day."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select, update
+
+from handlers import Core, Inbound, InboundKind, claim_pending, handle_inbound, mark_retry, mark_sent, release
+from storage import OutboxItem, OutboxStatus
+
+
+async def queue_replies(core: Core, chats: list[str]) -> None:
+    """Each /help from a chat queues exactly one reply to it."""
+    for n, chat in enumerate(chats):
+        await handle_inbound(core, Inbound(channel="push", chat_id=chat, user_id=chat, kind=InboundKind.TEXT,
+                                           text="/help", update_id=f"{chat}-{n}"))
+
+
+async def test_a_chat_waits_behind_its_message_that_must_be_retried(core: Core) -> None:
+    await queue_replies(core, ["a", "a", "b"])
+    first = await claim_pending(core.db, "push")
+    assert [i.chat_id for i in first] == ["a", "a", "b"]
+    a1, a2, b1 = first
+    await mark_retry(core.db, a1.outbox_id, "429", delay=60)
+    await release(core.db, [a2.outbox_id])
+    await mark_sent(core.db, b1.outbox_id, "m-1")
+    assert await claim_pending(core.db, "push") == [], "a2 must not overtake a1"
+    async with core.db.transaction() as session:
+        await session.execute(update(OutboxItem).where(OutboxItem.id == a1.outbox_id)
+                              .values(next_attempt_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+    assert [i.outbox_id for i in await claim_pending(core.db, "push")] == [a1.outbox_id, a2.outbox_id]
+
+
+async def test_flood_control_is_not_a_failure_but_a_day_of_errors_is(core: Core) -> None:
+    await queue_replies(core, ["c"])
+    [item] = await claim_pending(core.db, "push")
+    await mark_retry(core.db, item.outbox_id, "Too Many Requests: retry after 1", delay=1)
+    await mark_retry(core.db, item.outbox_id, "connection reset")
+    async with core.db.sessions() as session:
+        stored = await session.get(OutboxItem, item.outbox_id)
+        assert (stored.attempts, stored.status) == (1, OutboxStatus.PENDING)
+    async with core.db.transaction() as session:
+        await session.execute(update(OutboxItem).where(OutboxItem.id == item.outbox_id)
+                              .values(created_at=datetime.now(timezone.utc) - timedelta(hours=25)))
+    await mark_retry(core.db, item.outbox_id, "connection reset")
+    async with core.db.sessions() as session:
+        assert await session.scalar(select(OutboxItem.status).where(OutboxItem.id == item.outbox_id)) \
+            == OutboxStatus.FAILED
