@@ -25,7 +25,8 @@ async def escalate_overdue(core: Core) -> list[str]:
     escalated: list[str] = []
     async with core.db.transaction() as session:
         cases = (await session.scalars(select(Case).where(
-            Case.status.in_([s for s in CaseStatus if s.is_open]), Case.resolve_deadline < cutoff))).unique().all()
+            Case.status.in_([s for s in CaseStatus if s.is_open]), Case.resolve_deadline < cutoff)
+            .with_for_update(of=Case, skip_locked=True))).unique().all()
         for case in cases:
             key = parent_key(case.unit)
             parent = await session.scalar(select(Unit).where(Unit.key == key)) if key else None

@@ -33,7 +33,7 @@ def can_see_personal(staff: StaffAccount, case: Case) -> bool:
 
 
 async def _case_for_action(session: AsyncSession, staff: StaffAccount, code: str) -> Case:
-    case = await session.scalar(select(Case).where(Case.code == code.upper()))
+    case = await session.scalar(select(Case).where(Case.code == code.upper()).with_for_update(of=Case))
     if case is None or not can_act(staff, case):
         raise CaseNotFound(code)
     return case
