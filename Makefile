@@ -23,6 +23,7 @@ test: $(STAMP) system-packages
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.nlu
+	$(BIN)/python -m bench.intake
 
 clean:
 	rm -rf $(VENV) var nlu/model
