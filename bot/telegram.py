@@ -21,9 +21,10 @@ from aiogram.exceptions import (
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from fastapi import APIRouter, HTTPException, Request, status
 
+from bot.inbound import deliver_inbound
 from bot.pacing import Pacer
 from bot.sender import RetryLater, Undeliverable
-from handlers import Core, Inbound, InboundKind, Outgoing, handle_inbound
+from handlers import Core, Inbound, InboundKind, Outgoing
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096
@@ -96,7 +97,7 @@ class TelegramChannel:
         if lock is None:  # a lock lives only while someone holds or awaits it
             lock = self._chat_locks[inbound.chat_id] = asyncio.Lock()
         async with lock:
-            await handle_inbound(self.core, inbound)
+            await deliver_inbound(self.core, inbound)
 
     async def _on_message(self, message: Message, event_update: Update) -> None:
         if message.chat.type != "private":

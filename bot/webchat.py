@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
-from handlers import ChatLine, Core, Inbound, InboundKind, handle_inbound, pull_chat
+from bot.inbound import deliver_inbound
+from handlers import ChatLine, Core, Inbound, InboundKind, pull_chat
 
 CHANNEL = "web"
 MAX_BODY_TEXT = 20_000
@@ -63,7 +64,7 @@ def webchat_router(core: Core) -> APIRouter:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "send exactly one of text or data")
         chat_id = _chat_id(request)
         kind = InboundKind.BUTTON if body.data is not None else InboundKind.TEXT
-        await handle_inbound(core, Inbound(
+        await deliver_inbound(core, Inbound(
             channel=CHANNEL, chat_id=chat_id, user_id=chat_id, kind=kind, text=body.text or "", data=body.data,
             update_id=f"{chat_id}:{body.client_message_id}"))
         return _lines(await pull_chat(core.db, CHANNEL, chat_id, body.after))

@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import dialogue
 from handlers.commands import on_command, split_command
 from handlers.core import Core
-from handlers.outbox import to_outgoing
 from handlers.turn import Turn
 from handlers.types import Inbound, InboundKind, InboundResult
-from storage import Citizen, Conversation, Direction, Message, OutboxItem
+from storage import Citizen, Conversation, Direction, Message
 
 
 async def _citizen(session: AsyncSession, inbound: Inbound) -> Citizen:
@@ -104,12 +103,8 @@ async def _handle_once(core: Core, inbound: Inbound) -> InboundResult:
         await session.flush()
         turn = Turn(core, session, inbound, conversation, citizen, message)
         await _dispatch(turn)
-        sent = turn.flush(case_id=message.case_id)
-        await session.flush()
-        items = (await session.scalars(
-            select(OutboxItem).where(OutboxItem.message_id.in_([m.id for m in sent])).order_by(OutboxItem.id)
-        )).unique().all()
-        return InboundResult(duplicate=False, replies=tuple(to_outgoing(item) for item in items))
+        queued = turn.flush(case_id=message.case_id)
+        return InboundResult(duplicate=False, queued=len(queued))
 
 
 async def handle_inbound(core: Core, inbound: Inbound) -> InboundResult:

@@ -63,4 +63,4 @@ class Outgoing:
 @dataclass(frozen=True, slots=True)
 class InboundResult:
     duplicate: bool
-    replies: tuple[Outgoing, ...] = ()
+    queued: int = 0  # replies put in the outbox; the channel's sender delivers them
