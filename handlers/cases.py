@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from handlers.deadlines import case_deadlines, format_local
-from handlers.tracking import new_code
+from handlers.tracking import new_code, parse_code
 from handlers.turn import Turn
 from handlers.units import route
 from storage import Case, CaseEvent, CaseStatus, Message
@@ -78,6 +78,16 @@ async def case_for_reply(turn: Turn) -> Case | None:
         .limit(1)
         .with_for_update(of=Case)
     )
+
+
+async def named_open_case(turn: Turn, text: str) -> Case | None:
+    """The citizen's own open case whose tracking code the text names, if any."""
+    code = parse_code(text)
+    if code is None:
+        return None
+    return await turn.session.scalar(
+        select(Case).where(Case.code == code, Case.conversation_id == turn.conversation.id,
+                           Case.status.in_([s for s in CaseStatus if s.is_open])).with_for_update(of=Case))
 
 
 async def last_resolved_unrated(turn: Turn) -> Case | None:

@@ -11,7 +11,14 @@ from typing import Any
 
 from sqlalchemy import update
 
-from handlers.cases import add_to_case, case_for_reply, last_resolved_unrated, open_case, rate_case
+from handlers.cases import (
+    add_to_case,
+    case_for_reply,
+    last_resolved_unrated,
+    named_open_case,
+    open_case,
+    rate_case,
+)
 from handlers.deadlines import format_local
 from handlers.texts import CONSENT_VERSION
 from handlers.turn import Turn
@@ -214,7 +221,7 @@ async def submit(turn: Turn) -> None:
 
 
 def cancel(turn: Turn) -> None:
-    if turn.conversation.state in (PROBLEM, DOMAIN, PROVINCE, COMMUNE, CONTACT, CONFIRM):
+    if turn.conversation.state in DRAFTING:
         turn.reset(IDLE)
         turn.say("cancelled")
     else:
@@ -223,10 +230,15 @@ def cancel(turn: Turn) -> None:
 
 # --- answers to each question ------------------------------------------------------------------
 
+DRAFTING = (PROBLEM, DOMAIN, PROVINCE, COMMUNE, CONTACT, CONFIRM)
+
+
 async def on_text(turn: Turn, text: str) -> None:
     state = turn.conversation.state
     if turn.citizen.consent_at is None:
         await on_text_before_consent(turn, text)
+    elif state in DRAFTING and (case := await named_open_case(turn, text)) is not None:
+        await add_to_case(turn, case)  # "LN-… : ..." answers that case, even in the middle of a new report
     elif state == PROBLEM:
         await accept_problem(turn, text)
     elif state == PROVINCE:

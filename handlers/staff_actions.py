@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core import Core
 from handlers.deadlines import case_deadlines
+from handlers.dialogue import DRAFTING
 from handlers.errors import CaseNotFound, InvalidAction
 from handlers.outbox import queue_message
 from handlers.texts import render
@@ -112,7 +113,10 @@ async def do_request_information(core: Core, staff: StaffAccount, code: str, que
         _accept(case, session, staff, now)
         case.status = CaseStatus.WAITING_CITIZEN
         _event(session, case, "information_requested", staff, now, text=body)
-        await _notify(session, case, "staff.ask", f"staff:{staff.username}", text=body)
+        conversation = await session.get(Conversation, case.conversation_id)
+        drafting = conversation is not None and conversation.state in DRAFTING
+        await _notify(session, case, "staff.ask_drafting" if drafting else "staff.ask", f"staff:{staff.username}",
+                      text=body)
 
     return await _on_open_case(core, staff, code, change)
 

@@ -159,6 +159,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "vi": "❓ {unit} cần thêm thông tin (hồ sơ {code}):\n{text}\nBạn trả lời ngay trong cuộc trò chuyện này.",
         "en": "❓ {unit} needs more information (case {code}):\n{text}\nJust answer in this chat.",
     },
+    "staff.ask_drafting": {
+        "vi": "❓ {unit} cần thêm thông tin (hồ sơ {code}):\n{text}\nBạn đang soạn một phản ánh khác: "
+        "để trả lời hồ sơ này, hãy ghi mã {code} ở đầu tin nhắn.",
+        "en": "❓ {unit} needs more information (case {code}):\n{text}\nYou are writing another report: "
+        "start your answer with {code} so it reaches this case.",
+    },
     "staff.reassigned": {
         "vi": "Hồ sơ {code} được chuyển đến {unit} là nơi có thẩm quyền giải quyết.",
         "en": "Case {code} was passed to {unit}, the body responsible.",

@@ -125,3 +125,27 @@ async def test_overdue_case_escalates_one_level_and_is_audited(core: Core) -> No
     assert (case.unit.key, case.escalation_level) == ("union", 1)
     assert event.data == {"from_unit": "union.bac-ninh", "to_unit": "union"} and event.actor == "system"
     assert await escalate_overdue(core) == []
+
+
+async def test_an_answer_naming_its_case_reaches_it_while_a_new_report_is_drafted(core: Core) -> None:
+    from handlers import do_request_information
+
+    chat = CoreChat(core)
+    code = await open_wage_case(core, chat)
+    await chat.say("/new")
+    await chat.say("đường vào xóm tôi ở Bắc Ninh ngập nước mỗi khi mưa")
+    await do_request_information(core, await staff(core, "congdoan.bacninh"), code, "Công ty tên gì?")
+    [question] = await chat.deliver()
+    assert f"ghi mã {code}" in question.text
+    reply = await chat.say(f"{code} công ty TNHH May Sông Cầu")
+    assert f"bổ sung tin nhắn của bạn vào hồ sơ {code}" in reply
+    from storage import Conversation, Message
+
+    async with core.db.sessions() as session:
+        case = await session.scalar(select(Case).where(Case.code == code))
+        draft = (await session.scalar(select(Conversation))).draft
+        answer = await session.scalar(select(Message).where(Message.text.like("%May Sông Cầu%")))
+    assert case.status.value == "in_progress" and answer.case_id == case.id
+    assert "May Sông Cầu" not in draft["description"] and "ngập nước" in draft["description"]
+    summary = await chat.press("skip:commune")
+    assert "liên hệ" in summary  # the new report goes on where it was
