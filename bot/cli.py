@@ -20,10 +20,10 @@ from handlers import (
     create_staff,
     misroute_examples,
     prepare_database,
+    province_names,
     run_nlu_cli,
     to_rasa_yaml,
 )
-from handlers.nlu_port import load_or_train
 from storage import StaffRole, create_database
 
 
@@ -68,9 +68,8 @@ async def cmd_run(settings: Settings) -> int:
 
 async def cmd_migrate(settings: Settings) -> int:
     config = AppConfig.load(settings.config_path)
-    nlu = load_or_train(settings.nlu_model_path)
     db = create_database(settings.database_url)
-    count = await prepare_database(db, config, nlu.provinces())
+    count = await prepare_database(db, config, province_names())
     await db.dispose()
     print(f"database at head; {count} units configured")
     return 0

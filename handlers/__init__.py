@@ -8,7 +8,7 @@ from handlers.corrections import mask_personal, misroute_examples, to_rasa_yaml
 from handlers.escalation import escalate_overdue
 from handlers.errors import CaseNotFound, InvalidAction
 from handlers.intake import handle_inbound
-from handlers.nlu_port import NluPort, load_or_train, run_nlu_cli
+from handlers.nlu_port import NluPort, load_or_train, province_names, run_nlu_cli
 from handlers.outbox import ChatLine, claim_pending, mark_failed, mark_retry, mark_sent, pull_chat, release
 from handlers.queries import CaseDetail, active_units, case_detail, inbox
 from handlers.settings import AppConfig, Settings
@@ -64,6 +64,7 @@ __all__ = [
     "mark_sent",
     "misroute_examples",
     "prepare_database",
+    "province_names",
     "pull_chat",
     "release",
     "render",

@@ -23,7 +23,12 @@ class NluPort:
         return await asyncio.to_thread(self.model.locate, text, province)
 
     def provinces(self) -> list[str]:
-        return [name for name, _code in nlu.provinces()]
+        return province_names()
+
+
+def province_names() -> list[str]:
+    """The 34 provinces; from the gazetteer, so no trained model is needed."""
+    return [name for name, _code in nlu.provinces()]
 
 
 def model_path(configured: Path | None) -> Path:

@@ -51,7 +51,6 @@ def to_outgoing(item: OutboxItem) -> Outgoing:
         chat_id=item.chat_id,
         text=item.message.text,
         buttons=rows,
-        attempts=item.attempts,
     )
 
 

@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from handlers.domains import DOMAINS
+from nlu import LABELS as DOMAINS
 
 ROOT = Path(__file__).resolve().parent.parent
 

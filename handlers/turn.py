@@ -42,9 +42,6 @@ class Turn:
     def say(self, key: str, buttons: tuple[tuple[tuple[str, str], ...], ...] = (), **params: Any) -> None:
         self.replies.append(Reply(key, params, buttons))
 
-    def say_with(self, key: str, raw_buttons: tuple[tuple[Button, ...], ...], **params: Any) -> None:
-        self.replies.append(Reply(key, params, raw_buttons=raw_buttons))
-
     def t(self, key: str, **params: Any) -> str:
         return render(key, self.language, params)
 
@@ -57,7 +54,7 @@ class Turn:
             out.append(queue_message(self.session, self.conversation, text, rows, case_id=case_id))
 
         for reply in self.replies:
-            rows = reply.raw_buttons or tuple(
+            rows = tuple(
                 tuple(Button(render(label, self.language), value) for label, value in row) for row in reply.buttons
             )
             pending.append(render(reply.key, self.language, reply.params))

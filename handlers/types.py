@@ -44,7 +44,6 @@ class Reply:
     key: str
     params: dict[str, Any] = field(default_factory=dict)
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
-    raw_buttons: tuple[tuple[Button, ...], ...] = ()  # rows whose labels are already final text
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +56,6 @@ class Outgoing:
     chat_id: str
     text: str
     buttons: tuple[tuple[Button, ...], ...]
-    attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True)

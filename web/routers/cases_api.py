@@ -1,7 +1,7 @@
 """JSON API over cases: the same actions as the console, for tools and tests."""
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, status
@@ -24,6 +24,11 @@ from storage import Case, CaseStatus
 from web.deps import ApiStaff, CoreDep
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
+
+
+def shown_text(personal: bool) -> Callable[[str], str]:
+    """The text as this viewer may see it: whole for the owning unit, personal data masked otherwise."""
+    return (lambda text: text) if personal else mask_personal
 
 
 class CaseOut(BaseModel):
@@ -49,7 +54,7 @@ class CaseOut(BaseModel):
     @classmethod
     def of(cls, case: Case, personal: bool = True) -> "CaseOut":
         """`personal=False` (a viewer outside the owning unit) masks personal data."""
-        hide = (lambda text: text) if personal else mask_personal
+        hide = shown_text(personal)
         return cls(code=case.code, status=case.status.value, domain=case.domain, urgent=case.urgent,
                    province=case.province, commune=case.commune, unit=case.unit.key, unit_name=case.unit.name,
                    description=hide(case.description), nlu_label=case.nlu_label, nlu_confidence=case.nlu_confidence,
@@ -113,7 +118,7 @@ async def get_case(core: CoreDep, staff: ApiStaff, code: str) -> CaseDetailOut:
     except CaseNotFound as exc:
         raise _errors(exc) from exc
     personal = can_see_personal(staff, detail.case)
-    hide = (lambda text: text) if personal else mask_personal
+    hide = shown_text(personal)
     return CaseDetailOut(
         case=CaseOut.of(detail.case, personal),
         messages=[MessageOut(direction=m.direction.value, author=m.author, text=hide(m.text), created_at=m.created_at)
