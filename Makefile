@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test bench system-packages clean
+.PHONY: run test lint bench system-packages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,11 @@ run: $(STAMP)
 system-packages:
 	@bash scripts/system-packages.sh
 
-test: $(STAMP) system-packages
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy nlu storage handlers bot web
+
+test: $(STAMP) system-packages lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -69,7 +69,7 @@ class KeywordBaseline:
                 other = total[w] - c
                 scored.append((math.log((c + 0.5) / n_l) - math.log((other + 0.5) / n_o), w, l))
         taken = Counter()
-        for s, w, l in sorted(scored, reverse=True):
+        for _s, w, l in sorted(scored, reverse=True):
             if w not in self.keywords and taken[l] < per_label and l != "other":
                 self.keywords[w] = l
                 taken[l] += 1

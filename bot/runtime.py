@@ -93,12 +93,13 @@ def session_secret(settings: Settings) -> str:
 async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
                         progress: Callable[[str], None] = print) -> Runtime:
     config = AppConfig.load(Path(settings.config_path))
-    nlu = nlu or await asyncio.to_thread(load_or_train, settings.nlu_model_path, progress)
+    port: NluPort = nlu if nlu is not None else await asyncio.to_thread(
+        load_or_train, settings.nlu_model_path, progress)
     db = create_database(settings.database_url)
-    units = await prepare_database(db, config, nlu.provinces())
+    units = await prepare_database(db, config, port.provinces())
     progress(f"database ready ({units} units)")
     demo = await seed_demo_staff(db, config) if settings.demo else []
-    core = Core(db=db, nlu=nlu, config=config)
+    core = Core(db=db, nlu=port, config=config)
     telegram = None
     if settings.telegram_bot_token:
         telegram = TelegramChannel(core, settings.telegram_bot_token, settings.telegram_api_base_url)

@@ -5,7 +5,6 @@ honouring the platform's own "retry after"; a message that can never be delivere
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Protocol
 

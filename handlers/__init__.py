@@ -5,8 +5,8 @@ Channel adapters (bot/) and the console (web/) use only what is listed in `__all
 from handlers.accounts import authenticate, create_staff, get_staff
 from handlers.core import Core
 from handlers.corrections import mask_personal, misroute_examples, to_rasa_yaml
-from handlers.escalation import escalate_overdue
 from handlers.errors import CaseNotFound, InvalidAction
+from handlers.escalation import escalate_overdue
 from handlers.intake import handle_inbound
 from handlers.nlu_port import NluPort, load_or_train, province_names, run_nlu_cli
 from handlers.outbox import ChatLine, claim_pending, mark_failed, mark_retry, mark_sent, pull_chat, release

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -60,7 +60,7 @@ async def claim_pending(db: Database, channel: str, limit: int = BATCH) -> list[
     A message waits while an earlier one to the same chat is still pending and not due (backing
     off, or leased by another worker): a chat never sees its messages out of order.
     """
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     earlier = aliased(OutboxItem)
     held_back = (
         select(earlier.id)
@@ -89,7 +89,7 @@ async def mark_sent(db: Database, outbox_id: int, platform_message_id: str | Non
         item = await session.get(OutboxItem, outbox_id)
         if item is None:
             return
-        item.status, item.sent_at = OutboxStatus.SENT, datetime.now(timezone.utc)
+        item.status, item.sent_at = OutboxStatus.SENT, datetime.now(UTC)
         item.attempts += 1
         item.message.platform_message_id = platform_message_id
 
@@ -97,7 +97,7 @@ async def mark_sent(db: Database, outbox_id: int, platform_message_id: str | Non
 async def mark_retry(db: Database, outbox_id: int, error: str, delay: float | None = None) -> None:
     """Try again later: when the platform says (flood control, not counted as a failure), else with
     exponential backoff up to 5 minutes; after a day of trying the message is marked failed."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with db.transaction() as session:
         item = await session.get(OutboxItem, outbox_id)
         if item is None:
@@ -117,7 +117,7 @@ async def release(db: Database, outbox_ids: Sequence[int]) -> None:
     if outbox_ids:
         async with db.transaction() as session:
             await session.execute(update(OutboxItem).where(OutboxItem.id.in_(outbox_ids))
-                                  .values(next_attempt_at=datetime.now(timezone.utc)))
+                                  .values(next_attempt_at=datetime.now(UTC)))
 
 
 async def mark_failed(db: Database, outbox_id: int, error: str) -> None:
@@ -155,5 +155,5 @@ async def pull_chat(db: Database, channel: str, chat_id: str, after: int = 0, li
             await session.execute(
                 update(OutboxItem)
                 .where(OutboxItem.message_id.in_(out_ids), OutboxItem.status == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.SENT, sent_at=datetime.now(timezone.utc), attempts=OutboxItem.attempts + 1))
+                .values(status=OutboxStatus.SENT, sent_at=datetime.now(UTC), attempts=OutboxItem.attempts + 1))
         return [ChatLine(m.id, m.direction.value, m.kind, m.text, m.buttons or [], m.created_at) for m in messages]

@@ -76,7 +76,7 @@ class AppConfig(BaseModel):
         return self.deadlines_per_domain.get(domain, self.deadlines)
 
     @classmethod
-    def load(cls, path: Path) -> "AppConfig":
+    def load(cls, path: Path) -> AppConfig:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:

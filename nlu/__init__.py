@@ -14,10 +14,12 @@ from pathlib import Path
 
 from .model import NLU, load
 from .train import TrainReport, train
-from .types import LABELS, Analysis, Classification, Location, ModelMissingError
+from .types import INTENTS, LABELS, Analysis, Classification, Location, ModelMissingError, Urgency
 
 __all__ = [
     "LABELS",
+    "INTENTS",
+    "Urgency",
     "Classification",
     "Location",
     "Analysis",

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
 __all__ = ["main"]
 
@@ -35,7 +36,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(path: Path):
+def _load(path: Path) -> Any:
     from .model import load
     from .types import ModelMissingError
 
@@ -68,7 +69,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_requests(stream) -> Iterator[tuple[object, str | None, str | None]]:
+def _read_requests(stream: IO[str]) -> Iterator[tuple[object, str | None, str | None]]:
     """(id, text, error) per non-empty input line."""
     for n, line in enumerate(stream, 1):
         if not line.strip():

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .normalize import has_diacritics
 from .types import LABELS
@@ -75,14 +76,14 @@ def _prf(gold: Sequence[str], pred: Sequence[str]) -> tuple[dict[str, dict[str, 
 
 
 def score(gold: Sequence[GoldLine], pred_labels: Sequence[str],
-          pred_provinces: Sequence[str | None] | None = None) -> dict:
+          pred_provinces: Sequence[str | None] | None = None) -> dict[str, Any]:
     """Metrics dict (see ``nlu.cli evaluate --json``)."""
     # a prediction equal to `also` is credited as the gold label
     credited = [line.label if p == line.also else p for line, p in zip(gold, pred_labels)]
     gold_l = [g.label for g in gold]
     per, macro = _prf(gold_l, credited)
     acc = sum(g == p for g, p in zip(gold_l, credited)) / len(gold)
-    result: dict = {"n": len(gold), "accuracy": round(acc, 4), "macro_f1": round(macro, 4), "per_label": per}
+    result: dict[str, Any] = {"n": len(gold), "accuracy": round(acc, 4), "macro_f1": round(macro, 4), "per_label": per}
     for name, want in (("accented", True), ("unaccented", False)):
         idx = [i for i, g in enumerate(gold) if has_diacritics(g.text) == want]
         if idx:
@@ -107,7 +108,7 @@ def score(gold: Sequence[GoldLine], pred_labels: Sequence[str],
     return result
 
 
-def format_report(r: dict) -> str:
+def format_report(r: dict[str, Any]) -> str:
     """Human-readable evaluation report."""
     lines = [f"n={r['n']}  accuracy={r['accuracy']:.4f}  macro-F1={r['macro_f1']:.4f}"]
     for name in ("accented", "unaccented"):
@@ -132,7 +133,7 @@ def format_report(r: dict) -> str:
 
 def evaluate_with(predict: Callable[[Sequence[str]], Sequence[str]],
                   gold: Sequence[GoldLine],
-                  locate: Callable[[str], str | None] | None = None) -> dict:
+                  locate: Callable[[str], str | None] | None = None) -> dict[str, Any]:
     preds = list(predict([g.text for g in gold]))
     provs = [locate(g.text) for g in gold] if locate else None
     return score(gold, preds, provs)

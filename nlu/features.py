@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -94,7 +95,7 @@ class Vectorizer:
         self._empty_idx = vocab.get("<empty>")
 
     @classmethod
-    def fit(cls, texts: Sequence[str], min_df: int = 2) -> "Vectorizer":
+    def fit(cls, texts: Sequence[str], min_df: int = 2) -> Vectorizer:
         df: Counter[str] = Counter()
         for t in texts:
             df.update(feature_strings(t))
@@ -147,7 +148,7 @@ class Vectorizer:
         vals = self.idf[cols]
         return cols, vals / np.sqrt(np.dot(vals, vals))
 
-    def transform(self, texts: Iterable[str]):
+    def transform(self, texts: Iterable[str]) -> Any:
         """Sparse CSR matrix for training/batch prediction."""
         from scipy.sparse import csr_matrix
 

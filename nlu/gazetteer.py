@@ -265,9 +265,10 @@ def gazetteer() -> Gazetteer:
     old_to_new = {old: by_squash[new] for new, olds in conv.items() for old in olds}
     district_targets: dict[tuple[str, ...], dict[int, Alias]] = {}
     for old_key, dists in legacy_all["DICT_PROVINCE_DISTRICT"].items():
-        new = old_to_new.get(old_key)
-        if new is None:
+        target = old_to_new.get(old_key)
+        if target is None:
             continue
+        new = target
         old_name = legacy[old_key]["provinceShort"]
         same = old_key in (squash(new.full_name), "tinh" + squash(new.name))
         old_label = None if same else old_name

@@ -12,11 +12,10 @@ Rules that keep false positives low:
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
-from .gazetteer import Alias, Commune, Gazetteer, _TOKEN_RE, gazetteer, split_tokens
+from .gazetteer import _TOKEN_RE, Alias, Commune, Gazetteer, gazetteer, split_tokens
 from .normalize import strip_diacritics
 from .types import Location
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .features import Vectorizer
+from .intents import detect_intent
 from .locate import locate as _locate
-from .types import LABELS, Analysis, Classification, Location, ModelMissingError
 from .normalize import normalize
+from .types import LABELS, Analysis, Classification, Location, ModelMissingError
+from .urgency import assess_normalized as _assess_urgency
 from .urgency import is_urgent as _is_urgent
-from .urgency import is_urgent_normalized as _is_urgent_normalized
 
 __all__ = ["NLU", "load", "save", "FORMAT_VERSION"]
 
@@ -33,7 +35,7 @@ class NLU:
 
     def __init__(self, vectorizer: Vectorizer, weights: np.ndarray, bias: np.ndarray,
                  labels: Sequence[str], temperature: float, threshold: float,
-                 meta: dict | None = None) -> None:
+                 meta: dict[str, Any] | None = None) -> None:
         self.vectorizer = vectorizer
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)   # (n_features, n_labels)
         self.bias = np.asarray(bias, dtype=np.float32)
@@ -46,7 +48,7 @@ class NLU:
     def _scores_normalized(self, acc: str) -> np.ndarray:
         cols, vals = self.vectorizer.transform_normalized(acc)
         if len(cols):
-            return vals @ self.weights[cols] + self.bias
+            return np.asarray(vals @ self.weights[cols] + self.bias)
         return self.bias.copy()
 
     def _to_classification(self, scores: np.ndarray) -> Classification:
@@ -83,10 +85,13 @@ class NLU:
         return _is_urgent(text)
 
     def analyse(self, text: str) -> Analysis:
-        """Classification, location and urgency (the text is normalised once)."""
+        """Classification, location, urgency, intent and abuse (the text is normalised once)."""
         acc = normalize(text)
+        urgency = _assess_urgency(acc)
+        intent, abusive = detect_intent(acc)
         return Analysis(self._to_classification(self._scores_normalized(acc)),
-                        self.locate(text), _is_urgent_normalized(acc))
+                        self.locate(text), urgency.urgent,
+                        intent=intent, abusive=abusive, urgency=urgency)
 
 
 def save(model: NLU, path: str | Path) -> int:

@@ -97,7 +97,7 @@ def fix_tone_placement(text: str) -> str:
 TEENCODE: dict[str, str] = {
     # negation
     "ko": "không", "k": "không", "kh": "không", "khg": "không", "kg": "không",
-    "hok": "không", "hông": "không", "hem": "không", 
+    "hok": "không", "hông": "không", "hem": "không",
     "k0": "không",
     # được / gì / vậy / rồi
     "dc": "được", "đc": "được", "dk": "được", "đk": "được", "dcj": "được",
@@ -112,7 +112,7 @@ TEENCODE: dict[str, str] = {
     # institutions
     "cty": "công ty", "ct": "công ty", "cgty": "công ty", "kcn": "khu công nghiệp",
     "bhxh": "bảo hiểm xã hội", "bhyt": "bảo hiểm y tế", "bhtn": "bảo hiểm thất nghiệp",
-    "hđlđ": "hợp đồng lao động", "hdld": "hợp đồng lao động", "hđ": "hợp đồng", 
+    "hđlđ": "hợp đồng lao động", "hdld": "hợp đồng lao động", "hđ": "hợp đồng",
     "ubnd": "ủy ban nhân dân", "ub": "ủy ban", "xh": "xã hội",
     "htx": "hợp tác xã", "dn": "doanh nghiệp", "tnxh": "tệ nạn xã hội", "đtn": "đoàn thanh niên",
     "lđ": "lao động", "ld": "lao động", "tc": "tăng ca", "gd": "gia đình", "gđ": "gia đình",

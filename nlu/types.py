@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LABELS", "Classification", "Location", "Analysis", "ModelMissingError"]
+__all__ = ["LABELS", "INTENTS", "Classification", "Location", "Urgency", "Analysis", "ModelMissingError"]
 
 LABELS: tuple[str, ...] = ("union", "farmer", "women", "youth", "veteran", "other")
+# What the message is, before which body owns it: only a "report" can become a case.
+INTENTS: tuple[str, ...] = ("report", "greeting", "thanks", "chitchat", "bot_question", "abuse")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +32,30 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Urgency:
+    """Is someone in danger now: the flag, a 0-1 score and the kind of danger that decided it."""
+
+    urgent: bool
+    score: float
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
-    """Everything the bot needs from one message."""
+    """Everything the bot needs from one message.
+
+    ``intent`` is one of INTENTS: greetings, thanks, small talk, questions about the bot and
+    abuse never become a case.  ``abusive`` flags insults even inside a real report.
+    ``second`` is a second problem for another body when the message holds two.
+    """
 
     classification: Classification
     location: Location
     urgent: bool
+    intent: str = "report"
+    abusive: bool = False
+    urgency: Urgency | None = None
+    second: Classification | None = None
 
 
 class ModelMissingError(FileNotFoundError):

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 from .normalize import normalize, strip_diacritics
+from .types import Urgency
 
-__all__ = ["is_urgent", "is_urgent_normalized"]
+__all__ = ["is_urgent", "is_urgent_normalized", "assess_normalized"]
 
 _PERSON = (r"(?:toi|em|me|vo|con|chau|be|chi|bo|ong|anh|minh|no|nguoi ta|tui|tao|"
            r"hai me con|ca nha|gia dinh|hang xom|co ay|chi ay)")
@@ -71,3 +72,9 @@ def is_urgent_normalized(acc: str) -> bool:
     if _ACCENTED_RE.search(acc):
         return True
     return _STRIPPED_RE.search(strip_diacritics(acc)) is not None
+
+
+def assess_normalized(acc: str) -> Urgency:
+    """The urgency verdict with its score and reason, for text already normalised."""
+    urgent = is_urgent_normalized(acc)
+    return Urgency(urgent, 1.0 if urgent else 0.0, "rules" if urgent else None)

@@ -15,7 +15,7 @@ class WebCitizen:
         self.http = httpx.AsyncClient(base_url=base_url, timeout=10)
         self.seen: list[dict[str, Any]] = []
 
-    async def __aenter__(self) -> "WebCitizen":
+    async def __aenter__(self) -> WebCitizen:
         (await self.http.get("/chat")).raise_for_status()
         return self
 
@@ -70,7 +70,7 @@ class StaffApi:
     def __init__(self, base_url: str) -> None:
         self.http = httpx.AsyncClient(base_url=base_url, timeout=10)
 
-    async def login(self, username: str, password: str) -> "StaffApi":
+    async def login(self, username: str, password: str) -> StaffApi:
         response = await self.http.post("/api/session", json={"username": username, "password": password})
         response.raise_for_status()
         return self

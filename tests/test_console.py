@@ -5,8 +5,8 @@ import re
 
 import httpx
 
-from tests.test_webchat_flow import report_wage_case
 from tests.clients import WebCitizen
+from tests.test_webchat_flow import report_wage_case
 
 
 async def login(base_url: str, username: str, password: str) -> httpx.AsyncClient:

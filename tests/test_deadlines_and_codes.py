@@ -1,7 +1,7 @@
 """Deadlines count working hours in Vietnam's time; tracking codes are easy to read aloud."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,7 +29,7 @@ def test_working_hours(start: datetime, hours: float, expected: datetime) -> Non
 
 
 def test_urgent_cases_run_on_the_clock(app_config: AppConfig) -> None:
-    start = datetime(2026, 11, 28, 22, 0, tzinfo=timezone.utc)  # a Saturday night
+    start = datetime(2026, 11, 28, 22, 0, tzinfo=UTC)  # a Saturday night
     accept, resolve = case_deadlines(app_config, "women", True, start)
     assert (accept - start, resolve - start) == (timedelta(hours=1), timedelta(hours=24))
     accept, resolve = case_deadlines(app_config, "union", False, start)

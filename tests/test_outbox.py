@@ -1,7 +1,7 @@
 """The outbox keeps each chat's messages in order through retries, and gives up only after a day."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -27,7 +27,7 @@ async def test_a_chat_waits_behind_its_message_that_must_be_retried(core: Core) 
     assert await claim_pending(core.db, "push") == [], "a2 must not overtake a1"
     async with core.db.transaction() as session:
         await session.execute(update(OutboxItem).where(OutboxItem.id == a1.outbox_id)
-                              .values(next_attempt_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+                              .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert [i.outbox_id for i in await claim_pending(core.db, "push")] == [a1.outbox_id, a2.outbox_id]
 
 
@@ -41,7 +41,7 @@ async def test_flood_control_is_not_a_failure_but_a_day_of_errors_is(core: Core)
         assert (stored.attempts, stored.status) == (1, OutboxStatus.PENDING)
     async with core.db.transaction() as session:
         await session.execute(update(OutboxItem).where(OutboxItem.id == item.outbox_id)
-                              .values(created_at=datetime.now(timezone.utc) - timedelta(hours=25)))
+                              .values(created_at=datetime.now(UTC) - timedelta(hours=25)))
     await mark_retry(core.db, item.outbox_id, "connection reset")
     async with core.db.sessions() as session:
         assert await session.scalar(select(OutboxItem.status).where(OutboxItem.id == item.outbox_id)) \

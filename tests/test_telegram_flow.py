@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+
 import pytest
 
 from bot.runtime import Runtime

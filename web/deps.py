@@ -15,7 +15,8 @@ class LoginRequired(Exception):
 
 
 def get_core(request: Request) -> Core:
-    return request.app.state.core
+    core: Core = request.app.state.core
+    return core
 
 
 CoreDep = Annotated[Core, Depends(get_core)]

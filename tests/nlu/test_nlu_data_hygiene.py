@@ -4,8 +4,6 @@ import re
 import unicodedata
 from pathlib import Path
 
-import pytest
-
 import nlu
 
 DEV = Path(__file__).resolve().parents[3] / "shared" / "nlu" / "dev.jsonl"

@@ -52,7 +52,7 @@ class CaseOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, case: Case, personal: bool = True) -> "CaseOut":
+    def of(cls, case: Case, personal: bool = True) -> CaseOut:
         """`personal=False` (a viewer outside the owning unit) masks personal data."""
         hide = shown_text(personal)
         return cls(code=case.code, status=case.status.value, domain=case.domain, urgent=case.urgent,

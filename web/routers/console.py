@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from urllib.parse import quote
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
