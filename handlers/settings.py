@@ -5,7 +5,7 @@ environment (addresses, database, secrets). Secrets never come from config.yml.
 """
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +38,13 @@ class WorkingHours(BaseModel):
     periods: list[tuple[time, time]] = Field(default=[(time(8), time(12)), (time(13), time(17))])
 
 
+class Holidays(BaseModel):
+    """Public holidays off the working calendar: a country of the `holidays` package plus extra dates."""
+
+    country: str | None = "VN"
+    extra: list[date] = []
+
+
 class CommuneUnit(BaseModel):
     domain: str
     province: str
@@ -56,6 +63,7 @@ class DemoStaff(BaseModel):
 class AppConfig(BaseModel):
     timezone: str = "Asia/Ho_Chi_Minh"
     working_hours: WorkingHours = WorkingHours()
+    holidays: Holidays = Holidays()
     organisations: dict[str, Organisation]
     commune_units: list[CommuneUnit] = []
     deadlines: DeadlineRule = DeadlineRule()
