@@ -27,7 +27,8 @@ from handlers import (
 from storage import StaffRole, create_database
 
 
-def banner(runtime_settings: Settings, demo: list[str], config: AppConfig, telegram: str) -> str:
+def banner(runtime_settings: Settings, demo: list[str], config: AppConfig, telegram: str,
+           zalo: str = "tắt (set ZALO_BOT_TOKEN to enable)") -> str:
     base = runtime_settings.base_url
     lines = [
         "",
@@ -36,6 +37,7 @@ def banner(runtime_settings: Settings, demo: list[str], config: AppConfig, teleg
         f"  Bàn làm việc cán bộ (staff console): {base}/console",
         f"  API docs:                            {base}/api/docs",
         f"  Telegram: {telegram}",
+        f"  Zalo:     {zalo}",
     ]
     if demo:
         lines.append("  Tài khoản demo (demo logins):")
@@ -54,11 +56,14 @@ async def cmd_run(settings: Settings) -> int:
     if runtime.telegram is not None:
         telegram = f"bật, {settings.telegram_mode}" + (f" via {settings.telegram_api_base_url}"
                                                        if settings.telegram_api_base_url else "")
+    zalo = "tắt (set ZALO_BOT_TOKEN to enable)"
+    if runtime.zalo is not None:
+        zalo = f"bật, {settings.zalo_mode}" + (f" via {settings.zalo_api_base_url}" if settings.zalo_api_base_url else "")
 
     async def announce() -> None:
         while not server.started:
             await asyncio.sleep(0.05)
-        print(banner(settings, runtime.demo_logins, runtime.core.config, telegram), flush=True)
+        print(banner(settings, runtime.demo_logins, runtime.core.config, telegram, zalo), flush=True)
 
     announcer = asyncio.create_task(announce())
     await server.serve()

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from bot.sender import run_sender
 from bot.telegram import TelegramChannel
 from bot.webchat import webchat_router
+from bot.zalo_bot import ZaloBotChannel
 from handlers import (
     AppConfig,
     Core,
@@ -35,6 +36,7 @@ class Runtime:
     settings: Settings
     core: Core
     telegram: TelegramChannel | None = None
+    zalo: ZaloBotChannel | None = None
     demo_logins: list[str] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -47,6 +49,13 @@ class Runtime:
                 self._tasks.append(asyncio.create_task(self.telegram.run_polling(), name="telegram-polling"))
             else:
                 await self.telegram.set_webhook(f"{self.settings.base_url}/telegram/webhook", self.webhook_secret)
+        if self.zalo is not None:
+            self._tasks.append(asyncio.create_task(
+                run_sender(self.core, self.zalo, self.settings.outbox_poll_seconds), name="zalo-sender"))
+            if self.settings.zalo_mode == "polling":
+                self._tasks.append(asyncio.create_task(self.zalo.run_polling(), name="zalo-polling"))
+            else:
+                await self.zalo.set_webhook(f"{self.settings.base_url}/zalo/webhook", self.zalo_webhook_secret)
 
     async def stop(self) -> None:
         if self.telegram is not None and self.settings.telegram_mode == "polling":
@@ -58,6 +67,8 @@ class Runtime:
         self._tasks.clear()
         if self.telegram is not None:
             await self.telegram.close()
+        if self.zalo is not None:
+            await self.zalo.close()
         await self.core.db.dispose()
 
     async def _escalate_forever(self) -> None:
@@ -69,6 +80,13 @@ class Runtime:
                     log.info("escalated overdue cases: %s", ", ".join(codes))
             except Exception:
                 log.exception("escalation round failed; will retry")
+
+    @property
+    def zalo_webhook_secret(self) -> str:
+        secret = self.settings.zalo_webhook_secret
+        if not secret or not 8 <= len(secret) <= 256:
+            raise SystemExit("ZALO_MODE=webhook needs ZALO_WEBHOOK_SECRET (8-256 characters)")
+        return secret
 
     @property
     def webhook_secret(self) -> str:
@@ -103,7 +121,10 @@ async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
     telegram = None
     if settings.telegram_bot_token:
         telegram = TelegramChannel(core, settings.telegram_bot_token, settings.telegram_api_base_url)
-    return Runtime(settings=settings, core=core, telegram=telegram, demo_logins=demo)
+    zalo = None
+    if settings.zalo_bot_token:
+        zalo = ZaloBotChannel(core, settings.zalo_bot_token, settings.zalo_api_base_url)
+    return Runtime(settings=settings, core=core, telegram=telegram, zalo=zalo, demo_logins=demo)
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -122,4 +143,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(webchat_router(runtime.core))
     if runtime.telegram is not None and runtime.settings.telegram_mode == "webhook":
         app.include_router(runtime.telegram.webhook_router(runtime.webhook_secret))
+    if runtime.zalo is not None and runtime.settings.zalo_mode == "webhook":
+        app.include_router(runtime.zalo.webhook_router(runtime.zalo_webhook_secret))
     return app

@@ -3,6 +3,7 @@
 Channel adapters (bot/) and the console (web/) use only what is listed in `__all__`.
 """
 from handlers.accounts import authenticate, create_staff, get_staff
+from handlers.choices import command_alias, live_choices, match_choice
 from handlers.core import Core
 from handlers.corrections import mask_personal, misroute_examples, to_rasa_yaml
 from handlers.errors import CaseNotFound, InvalidAction
@@ -46,6 +47,9 @@ __all__ = [
     "can_act",
     "can_see_personal",
     "case_detail",
+    "command_alias",
+    "live_choices",
+    "match_choice",
     "claim_pending",
     "create_staff",
     "do_accept_case",

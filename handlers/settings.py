@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     telegram_api_base_url: str | None = None
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_secret: str | None = None
+    zalo_bot_token: str | None = None
+    zalo_api_base_url: str | None = None
+    zalo_mode: Literal["polling", "webhook"] = "polling"
+    zalo_webhook_secret: str | None = None
     demo: bool = True
     outbox_poll_seconds: float = 2.0
     escalation_interval_seconds: float = 300.0
