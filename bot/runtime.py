@@ -15,6 +15,7 @@ from bot.sender import run_sender
 from bot.telegram import TelegramChannel
 from bot.webchat import webchat_router
 from bot.zalo_bot import ZaloBotChannel
+from bot.zalo_oa import OaCredentials, TokenStore, ZaloOaChannel
 from handlers import (
     AppConfig,
     Core,
@@ -37,6 +38,7 @@ class Runtime:
     core: Core
     telegram: TelegramChannel | None = None
     zalo: ZaloBotChannel | None = None
+    zalo_oa: ZaloOaChannel | None = None
     demo_logins: list[str] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -56,6 +58,9 @@ class Runtime:
                 self._tasks.append(asyncio.create_task(self.zalo.run_polling(), name="zalo-polling"))
             else:
                 await self.zalo.set_webhook(f"{self.settings.base_url}/zalo/webhook", self.zalo_webhook_secret)
+        if self.zalo_oa is not None:
+            self._tasks.append(asyncio.create_task(
+                run_sender(self.core, self.zalo_oa, self.settings.outbox_poll_seconds), name="zalo-oa-sender"))
 
     async def stop(self) -> None:
         if self.telegram is not None and self.settings.telegram_mode == "polling":
@@ -69,6 +74,8 @@ class Runtime:
             await self.telegram.close()
         if self.zalo is not None:
             await self.zalo.close()
+        if self.zalo_oa is not None:
+            await self.zalo_oa.close()
         await self.core.db.dispose()
 
     async def _escalate_forever(self) -> None:
@@ -124,7 +131,19 @@ async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
     zalo = None
     if settings.zalo_bot_token:
         zalo = ZaloBotChannel(core, settings.zalo_bot_token, settings.zalo_api_base_url)
-    return Runtime(settings=settings, core=core, telegram=telegram, zalo=zalo, demo_logins=demo)
+    return Runtime(settings=settings, core=core, telegram=telegram, zalo=zalo, zalo_oa=zalo_oa_channel(settings, core),
+                   demo_logins=demo)
+
+
+def zalo_oa_channel(settings: Settings, core: Core) -> ZaloOaChannel | None:
+    """The Official Account channel when its four credentials are set (ZALO_OA_*)."""
+    s = settings
+    if not (s.zalo_oa_app_id and s.zalo_oa_secret_key and s.zalo_oa_access_token):
+        return None
+    credentials = OaCredentials(s.zalo_oa_app_id, s.zalo_oa_secret_key, s.zalo_oa_app_secret or "",
+                                s.zalo_oa_access_token, s.zalo_oa_refresh_token or "")
+    store = TokenStore(Path(s.config_path).resolve().parent / "var" / "zalo_oa_tokens.json")
+    return ZaloOaChannel(core, credentials, store, s.zalo_oa_api_base_url, s.zalo_oa_oauth_base_url)
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -145,4 +164,6 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(runtime.telegram.webhook_router(runtime.webhook_secret))
     if runtime.zalo is not None and runtime.settings.zalo_mode == "webhook":
         app.include_router(runtime.zalo.webhook_router(runtime.zalo_webhook_secret))
+    if runtime.zalo_oa is not None:
+        app.include_router(runtime.zalo_oa.webhook_router())
     return app

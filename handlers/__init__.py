@@ -3,6 +3,7 @@
 Channel adapters (bot/) and the console (web/) use only what is listed in `__all__`.
 """
 from handlers.accounts import authenticate, create_staff, get_staff
+from handlers.chat_activity import last_inbound_at
 from handlers.choices import command_alias, live_choices, match_choice
 from handlers.core import Core
 from handlers.corrections import mask_personal, misroute_examples, to_rasa_yaml
@@ -48,6 +49,7 @@ __all__ = [
     "can_see_personal",
     "case_detail",
     "command_alias",
+    "last_inbound_at",
     "live_choices",
     "match_choice",
     "claim_pending",

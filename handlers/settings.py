@@ -112,6 +112,13 @@ class Settings(BaseSettings):
     zalo_api_base_url: str | None = None
     zalo_mode: Literal["polling", "webhook"] = "polling"
     zalo_webhook_secret: str | None = None
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None        # the OA secret key: verifies webhook signatures
+    zalo_oa_app_secret: str | None = None        # the app secret: refreshes access tokens
+    zalo_oa_access_token: str | None = None
+    zalo_oa_refresh_token: str | None = None
+    zalo_oa_api_base_url: str | None = None
+    zalo_oa_oauth_base_url: str | None = None
     demo: bool = True
     outbox_poll_seconds: float = 2.0
     escalation_interval_seconds: float = 300.0
