@@ -16,9 +16,10 @@ from handlers import Button, NluPort, Outgoing, Settings, command_alias, match_c
 from tests.clients import StaffApi
 from tests.fakes.zalo_bot_api import FakeZaloBotServer, utf16_len
 from tests.live import live_server
+from tests.zalo_citizens import ZALO_WEBHOOK_SECRET as SECRET
+from tests.zalo_citizens import ZaloCitizen
 
 CODE = re.compile(r"LN-[2-9A-HJ-NP-Z]{6}")
-SECRET = "zalo-webhook-secret-123"
 CITIZEN = "a1b2c3d4e5f60718293a"
 
 
@@ -53,29 +54,6 @@ async def zalo_webhook_app(settings: Settings, nlu_port: NluPort, fake_zalo: Fak
     async with server as base_url:
         yield base_url
     await runtime.core.db.dispose()
-
-
-class ZaloCitizen:
-    """Writes through the fake (polling) or straight to our webhook, as Zalo would deliver it."""
-
-    def __init__(self, server: FakeZaloBotServer, user_id: str, webhook: str | None = None) -> None:
-        self.server, self.user_id, self.webhook = server, user_id, webhook
-
-    @property
-    def received(self) -> list[dict[str, Any]]:
-        return self.server.messages_to(self.user_id)
-
-    async def say(self, text: str) -> None:
-        update = self.server.event(self.user_id, text=text)
-        if self.webhook is None:
-            self.server.push(update)
-            return
-        async with httpx.AsyncClient() as http:
-            answer = await http.post(self.webhook, json=update, headers={"X-Bot-Api-Secret-Token": SECRET})
-            assert answer.status_code == 200, answer.text
-
-    async def wait_for(self, fragment: str, after: int = 0) -> dict[str, Any]:
-        return await self.server.wait_for_text(self.user_id, fragment, after)
 
 
 async def report_on_zalo(citizen: ZaloCitizen) -> str:

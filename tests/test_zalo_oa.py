@@ -10,7 +10,6 @@ import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -23,9 +22,10 @@ from storage import OutboxItem, OutboxStatus
 from tests.clients import StaffApi
 from tests.fakes.zalo_oa_api import FakeZaloOaServer
 from tests.live import live_server
+from tests.zalo_citizens import OA_CITIZEN as CITIZEN
+from tests.zalo_citizens import OaCitizen
 
 CODE = re.compile(r"LN-[2-9A-HJ-NP-Z]{6}")
-CITIZEN = "3333333333333333333"
 
 
 @pytest.fixture
@@ -53,33 +53,6 @@ async def oa_runtime(settings: Settings, nlu_port: NluPort, fake_oa: FakeZaloOaS
 async def oa_app(oa_runtime: Runtime) -> AsyncIterator[str]:
     async with live_server(create_app(oa_runtime)) as base_url:
         yield base_url
-
-
-class OaCitizen:
-    def __init__(self, server: FakeZaloOaServer, base_url: str) -> None:
-        self.server, self.hook = server, f"{base_url}/zalo-oa/webhook"
-
-    @property
-    def received(self) -> list[dict[str, Any]]:
-        return self.server.messages_to(CITIZEN)
-
-    async def send(self, event: dict[str, Any]) -> httpx.Response:
-        raw, headers = self.server.sign(event)
-        async with httpx.AsyncClient() as http:
-            return await http.post(self.hook, content=raw, headers=headers)
-
-    async def say(self, text: str) -> None:
-        answer = await self.send(self.server.event(CITIZEN, text=text))
-        assert answer.status_code == 200, answer.text
-
-    async def wait_for(self, fragment: str, after: int = 0, timeout: float = 10.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in self.received[after:]:
-                if fragment in message["text"]:
-                    return message
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no {fragment!r}; got {[m['text'][:60] for m in self.received]}")
 
 
 async def report(citizen: OaCitizen) -> str:
