@@ -22,6 +22,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from fastapi import APIRouter, HTTPException, Request, status
 
 from bot.inbound import deliver_inbound
+from bot.media_fetch import PhotoTooLarge
 from bot.pacing import Pacer
 from bot.sender import RetryLater, Undeliverable
 from handlers import Core, Inbound, InboundKind, Outgoing
@@ -51,19 +52,24 @@ def keyboard(item: Outgoing) -> InlineKeyboardMarkup | None:
 
 def inbound_from_message(message: Message, update_id: int) -> Inbound:
     user = message.from_user
+    photo = message.photo[-1].file_id if message.photo else None   # the largest size
+    latitude = longitude = None
     if message.text is not None:
         kind, text = InboundKind.TEXT, message.text
     elif message.contact is not None:
         kind, text = InboundKind.CONTACT, message.contact.phone_number
-    elif message.caption:  # a photo with words: keep the words
-        kind, text = InboundKind.TEXT, message.caption
+    elif message.location is not None:
+        kind, text = InboundKind.LOCATION, ""
+        latitude, longitude = message.location.latitude, message.location.longitude
+    elif message.caption or photo:  # a photo: its words (maybe none) and the photo itself
+        kind, text = InboundKind.TEXT, message.caption or ""
     else:
         kind, text = InboundKind.UNSUPPORTED, message.content_type
     return Inbound(
         channel=CHANNEL, chat_id=str(message.chat.id), user_id=str(user.id if user else message.chat.id), kind=kind,
         text=text, update_id=str(update_id), message_id=str(message.message_id),
         display_name=user.full_name if user else None, language=user.language_code if user else None,
-        at=message.date,
+        at=message.date, photo=photo, latitude=latitude, longitude=longitude,
     )
 
 
@@ -127,6 +133,19 @@ class TelegramChannel:
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
             raise Undeliverable(str(exc)) from exc
         return sent_id
+
+    async def fetch_photo(self, ref: str, limit: int) -> bytes:
+        """Download a photo by file id (getFile, then the file URL), refusing more than `limit` bytes."""
+        file = await self.bot.get_file(ref)
+        if file.file_size is not None and file.file_size > limit:
+            raise PhotoTooLarge(f"{file.file_size} bytes is over {limit}")
+        if not file.file_path:
+            raise RuntimeError("Telegram gave no file path")
+        buffer = await self.bot.download_file(file.file_path)
+        data = buffer.read() if buffer is not None else b""
+        if len(data) > limit:
+            raise PhotoTooLarge(f"more than {limit} bytes")
+        return data
 
     async def run_polling(self) -> None:
         await self.bot.delete_webhook(drop_pending_updates=False)

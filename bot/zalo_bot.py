@@ -26,6 +26,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
 from bot.inbound import deliver_inbound
+from bot.media_fetch import download_capped
 from bot.pacing import Pacer
 from bot.sender import RetryLater, Undeliverable
 from bot.text_only import numbered_text, resolve_text_choice, split_utf16
@@ -72,15 +73,19 @@ def inbound_from_update(update: dict[str, Any]) -> Inbound | None:
         return None
     event = update["event_name"]
     text = message.get("text") if event == "message.text.received" else message.get("caption")
-    if isinstance(text, str) and text.strip():
-        kind, body = InboundKind.TEXT, text
+    photo = None
+    if event == "message.image.received":   # the URL under either documented name
+        url = message.get("photo_url") or message.get("photo")
+        photo = url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+    if isinstance(text, str) and text.strip() or photo:
+        kind, body = InboundKind.TEXT, text if isinstance(text, str) else ""
     else:
         kind, body = InboundKind.UNSUPPORTED, event.removeprefix("message.").removesuffix(".received")
     return Inbound(
         channel=CHANNEL, chat_id=chat_id, user_id=str(sender.get("id") or chat_id), kind=kind, text=body,
         update_id=f"{event}:{message_id}"[:64], message_id=message_id,
         display_name=sender.get("display_name") if isinstance(sender.get("display_name"), str) else None,
-        at=_when(message.get("date")),
+        at=_when(message.get("date")), photo=photo,
     )
 
 
@@ -204,6 +209,9 @@ class ZaloBotChannel:
             if isinstance(result, dict) and isinstance(result.get("message_id"), str):
                 sent_id = result["message_id"]
         return sent_id
+
+    async def fetch_photo(self, ref: str, limit: int) -> bytes:
+        return await download_capped(self._http, ref, limit)
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -31,6 +31,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
 from bot.inbound import deliver_inbound
+from bot.media_fetch import download_capped
 from bot.sender import RetryLater, Undeliverable
 from bot.text_only import numbered_text, resolve_text_choice, split_utf16
 from handlers import Core, Inbound, InboundKind, Outgoing, last_inbound_at
@@ -96,13 +97,39 @@ def inbound_from_event(event: dict[str, Any]) -> Inbound | None:
     if not isinstance(user_id, str) or not user_id or not isinstance(msg_id, str):
         return None
     text = message.get("text")
-    if isinstance(text, str) and text.strip() and name in ("user_send_text", "anonymous_send_text",
-                                                             "user_send_image"):
-        kind, body = InboundKind.TEXT, text
+    payload = _first_payload(message)
+    photo = payload.get("url") if name == "user_send_image" and isinstance(payload.get("url"), str) else None
+    point = payload.get("coordinates") if name == "user_send_location" else None
+    latitude = longitude = None
+    if isinstance(point, dict):
+        latitude, longitude = _float(point.get("latitude")), _float(point.get("longitude"))
+    if latitude is not None and longitude is not None:
+        kind, body = InboundKind.LOCATION, ""
+    elif isinstance(text, str) and text.strip() and name in ("user_send_text", "anonymous_send_text",
+                                                               "user_send_image") or photo:
+        kind, body = InboundKind.TEXT, text if isinstance(text, str) else ""
     else:
         kind, body = InboundKind.UNSUPPORTED, name.removeprefix("user_send_")
     return Inbound(channel=CHANNEL, chat_id=user_id, user_id=user_id, kind=kind, text=body,
-                   update_id=f"{name}:{msg_id}"[:64], message_id=msg_id, at=_when(event.get("timestamp")))
+                   update_id=f"{name}:{msg_id}"[:64], message_id=msg_id, at=_when(event.get("timestamp")),
+                   photo=photo, latitude=latitude, longitude=longitude)
+
+
+def _first_payload(message: dict[str, Any]) -> dict[str, Any]:
+    """`message.attachments[0].payload`, where OA events put a photo's URL or a place's coordinates."""
+    attachments = message.get("attachments")
+    if isinstance(attachments, list) and attachments and isinstance(attachments[0], dict):
+        payload = attachments[0].get("payload")
+        if isinstance(payload, dict):
+            return payload
+    return {}
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)   # Zalo sends coordinates as strings or numbers
+    except (TypeError, ValueError):
+        return None
 
 
 def _when(millis: Any) -> datetime:
@@ -231,6 +258,9 @@ class ZaloOaChannel:
             self.tokens.save(str(data["access_token"]), str(data["refresh_token"]))
             self._access, self._refresh = str(data["access_token"]), str(data["refresh_token"])
             log.info("Zalo OA access token refreshed at %s", time.strftime("%H:%M:%S"))
+
+    async def fetch_photo(self, ref: str, limit: int) -> bytes:
+        return await download_capped(self._http, ref, limit)
 
     async def close(self) -> None:
         await self._http.aclose()
