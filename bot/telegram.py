@@ -61,8 +61,8 @@ def inbound_from_message(message: Message, update_id: int) -> Inbound:
     elif message.location is not None:
         kind, text = InboundKind.LOCATION, ""
         latitude, longitude = message.location.latitude, message.location.longitude
-    elif message.caption or photo:  # a photo: its words (maybe none) and the photo itself
-        kind, text = InboundKind.TEXT, message.caption or ""
+    elif message.caption:  # a photo with words: keep the words (the photo rides along in `photo`)
+        kind, text = InboundKind.TEXT, message.caption
     else:
         kind, text = InboundKind.UNSUPPORTED, message.content_type
     return Inbound(

@@ -77,8 +77,8 @@ def inbound_from_update(update: dict[str, Any]) -> Inbound | None:
     if event == "message.image.received":   # the URL under either documented name
         url = message.get("photo_url") or message.get("photo")
         photo = url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
-    if isinstance(text, str) and text.strip() or photo:
-        kind, body = InboundKind.TEXT, text if isinstance(text, str) else ""
+    if isinstance(text, str) and text.strip():
+        kind, body = InboundKind.TEXT, text
     else:
         kind, body = InboundKind.UNSUPPORTED, event.removeprefix("message.").removesuffix(".received")
     return Inbound(

@@ -106,8 +106,8 @@ def inbound_from_event(event: dict[str, Any]) -> Inbound | None:
     if latitude is not None and longitude is not None:
         kind, body = InboundKind.LOCATION, ""
     elif isinstance(text, str) and text.strip() and name in ("user_send_text", "anonymous_send_text",
-                                                               "user_send_image") or photo:
-        kind, body = InboundKind.TEXT, text if isinstance(text, str) else ""
+                                                               "user_send_image"):
+        kind, body = InboundKind.TEXT, text
     else:
         kind, body = InboundKind.UNSUPPORTED, name.removeprefix("user_send_")
     return Inbound(channel=CHANNEL, chat_id=user_id, user_id=user_id, kind=kind, text=body,
