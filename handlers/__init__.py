@@ -3,6 +3,8 @@
 Channel adapters (bot/) and the console (web/) use only what is listed in `__all__`.
 """
 from handlers.accounts import authenticate, create_staff, get_staff
+from handlers.cluster_views import ClusterView, cluster_of
+from handlers.clusters import cluster_sizes, count_problems
 from handlers.core import Core
 from handlers.corrections import mask_personal, misroute_examples, to_rasa_yaml
 from handlers.errors import CaseNotFound, InvalidAction
@@ -18,6 +20,7 @@ from handlers.staff_actions import (
     can_act,
     can_see_personal,
     do_accept_case,
+    do_answer_cluster,
     do_reassign_case,
     do_reply_to_citizen,
     do_request_information,
@@ -31,6 +34,7 @@ __all__ = [
     "Button",
     "CaseDetail",
     "ChatLine",
+    "ClusterView",
     "CaseNotFound",
     "Core",
     "Inbound",
@@ -47,8 +51,12 @@ __all__ = [
     "can_see_personal",
     "case_detail",
     "claim_pending",
+    "cluster_of",
+    "cluster_sizes",
+    "count_problems",
     "create_staff",
     "do_accept_case",
+    "do_answer_cluster",
     "do_reassign_case",
     "do_reply_to_citizen",
     "do_request_information",

@@ -74,6 +74,25 @@ class Signature:
     norm: float
     workplace: frozenset[str]
 
+    def to_text(self) -> str:
+        """Stored on the case, so comparing a new report with its candidates skips re-reading them."""
+        words = [k for k, v in self.features.items() if not k.startswith("#") for _ in range(round(v))]
+        marks = [k for k in self.features if k.startswith("#")]
+        return " ".join([*words, *marks, *(f"@{w}" for w in sorted(self.workplace))])
+
+    @classmethod
+    def from_text(cls, text: str) -> Signature:
+        features: dict[str, float] = {}
+        place: set[str] = set()
+        for token in text.split():
+            if token.startswith("@"):
+                place.add(token[1:])
+            elif token.startswith("#"):
+                features[token] = CONCEPT_WEIGHT
+            else:
+                features[token] = features.get(token, 0.0) + 1.0
+        return cls(features, math.sqrt(sum(v * v for v in features.values())), frozenset(place))
+
     @property
     def topics(self) -> frozenset[str]:
         return frozenset(k for k in self.features if k.startswith("#") and k not in _MODIFIERS)
