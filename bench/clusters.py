@@ -43,20 +43,108 @@ def precision_recall(pairs: list[tuple[float, bool, str, str]], threshold: float
 def cost_us(reports: list[dict[str, str]], candidates: int = 200) -> tuple[float, float]:
     """Microseconds for one signature, and for comparing one new report with `candidates` others."""
     texts = [r["text"] for r in reports]
-    started = time.perf_counter()
+    started = time.process_time()
     for _ in range(20):
         sigs = [signature(t) for t in texts]
-    per_signature = (time.perf_counter() - started) / (20 * len(texts)) * 1e6
+    per_signature = (time.process_time() - started) / (20 * len(texts)) * 1e6
     pool = list(itertools.islice(itertools.cycle(sigs), candidates))
-    started = time.perf_counter()
+    started = time.process_time()
     for _ in range(20):
         new = signature(texts[0])
         max(similarity(new, c) for c in [signature(t) for t in texts[:1]] + pool)
-    per_case = (time.perf_counter() - started) / 20 * 1e6
+    per_case = (time.process_time() - started) / 20 * 1e6
     return per_signature, per_case
 
 
+async def assign_cost_ms(reports: list[dict[str, str]], existing: int = 100, rounds: int = 40) -> dict[str, float]:
+    """CPU milliseconds `assign_cluster` adds to opening a case when `existing` cases of the same
+    domain and province lie in the window (the most the candidate query returns), on SQLite.
+    Process time, not wall time: on a shared machine wall time measures the neighbours. Also
+    clusters all written reports one after another as if from one place, end to end."""
+    import statistics
+    import tempfile
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from handlers import AppConfig, prepare_database, province_names
+    from handlers.clusters import _candidates, assign_cluster
+    from storage import Case, Citizen, Conversation, Unit, create_database
+
+    config = AppConfig.load(ROOT / "config.yml")
+    with tempfile.TemporaryDirectory() as folder:
+        db = create_database(f"sqlite+aiosqlite:///{folder}/bench.db")
+        await prepare_database(db, config, province_names())
+        now = datetime.now(UTC)
+        texts = [r["text"] for r in reports if r["domain"] == "union"]
+        async with db.transaction() as session:
+            unit = await session.scalar(select(Unit.id).where(Unit.key == "union.bac-ninh"))
+            citizen = Citizen(channel="bench", external_id="c")
+            session.add(citizen)
+            await session.flush()
+            chat = Conversation(channel="bench", chat_id="c", citizen_id=citizen.id)
+            session.add(chat)
+            await session.flush()
+
+            def new_case(n: int, text: str) -> Case:
+                return Case(code=f"B{n:06d}", citizen_id=citizen.id, conversation_id=chat.id, channel="bench",
+                            description=text, domain="union", province="Bắc Ninh", commune="Phường Quế Võ",
+                            unit_id=unit, accept_deadline=now, resolve_deadline=now,
+                            created_at=now - timedelta(hours=n))
+            for n in range(existing):
+                case = new_case(n + 1, texts[n % len(texts)])
+                session.add(case)
+                await session.flush()
+                await assign_cluster(session, case)
+        async with db.transaction() as session:
+            members: dict[int, int] = {}
+            for n, r in enumerate(reports):
+                case = new_case(20_000 + n, r["text"])
+                case.domain, case.province, case.created_at = r["domain"], "Hà Nội", now + timedelta(minutes=n)
+                session.add(case)
+                await session.flush()
+                await assign_cluster(session, case)
+                members[n] = case.id
+            ids = {cid: cluster for cid, cluster in (await session.execute(
+                select(Case.id, Case.cluster_id).where(Case.id.in_(members.values())))).all()}
+            await session.rollback()
+        timings: list[float] = []
+        queries: list[float] = []
+        for n in range(rounds):
+            async with db.sessions() as session, session.begin():
+                case = new_case(10_000 + n, texts[n % len(texts)])
+                case.created_at = now
+                session.add(case)
+                await session.flush()
+                started = time.process_time()
+                await _candidates(session, case)
+                queries.append((time.process_time() - started) * 1000)
+                started = time.process_time()
+                await assign_cluster(session, case)
+                timings.append((time.process_time() - started) * 1000)
+                await session.rollback()
+        await db.dispose()
+    tp = fp = fn = 0
+    for i, j in itertools.combinations(range(len(reports)), 2):
+        if reports[i]["domain"] != reports[j]["domain"]:
+            continue
+        a, b = ids[members[i]], ids[members[j]]
+        together, same = a is not None and a == b, reports[i]["group"] == reports[j]["group"]
+        tp, fp, fn = tp + (together and same), fp + (together and not same), fn + (same and not together)
+    timings.sort()
+    groups: dict[int, list[str]] = {}
+    for n, r in enumerate(reports):
+        if ids[members[n]] is not None:
+            groups.setdefault(ids[members[n]], []).append(r["group"])
+    print("  clusters formed:", sorted(sorted(g) for g in groups.values()))
+    return {"clustered_precision": round(tp / max(1, tp + fp), 3), "clustered_recall": round(tp / max(1, tp + fn), 3),"existing_cases": existing, "assign_p50_ms": round(statistics.median(timings), 2),
+            "assign_p90_ms": round(timings[int(len(timings) * 0.9) - 1], 2),
+            "candidate_query_p50_ms": round(statistics.median(queries), 2)}
+
+
 def main() -> None:
+    import asyncio
+
     reports = load()
     pairs = scored_pairs(reports)
     rows = []
@@ -64,13 +152,15 @@ def main() -> None:
         p, r = precision_recall(pairs, threshold)
         rows.append({"threshold": threshold, "precision": round(p, 3), "recall": round(r, 3)})
     per_signature, per_case = cost_us(reports)
+    in_db = asyncio.run(assign_cost_ms(reports))
     wrong = [p for p in pairs if not p[1] and p[0] >= THRESHOLD]
     unnamed = sum(1 for _s, _same, a, b in wrong if not signature(a).workplace or not signature(b).workplace)
     result = {"reports": len(reports), "groups": len({r["group"] for r in reports}),
               "similar_pairs": sum(1 for p in pairs if p[1]), "dissimilar_pairs": sum(1 for p in pairs if not p[1]),
               "chosen_threshold": THRESHOLD, "by_threshold": rows,
               "false_matches": len(wrong), "false_matches_with_an_unnamed_workplace": unnamed,
-              "signature_us": round(per_signature, 1), "compare_with_200_us": round(per_case, 1)}
+              "signature_us": round(per_signature, 1), "compare_with_200_us": round(per_case, 1),
+              **in_db}
     print(f"{result['reports']} reports, {result['groups']} groups, {result['similar_pairs']} similar and "
           f"{result['dissimilar_pairs']} dissimilar pairs (same domain)")
     for row in rows:
@@ -78,6 +168,11 @@ def main() -> None:
         print(f"  threshold {row['threshold']:.2f}: precision {row['precision']:.3f} recall {row['recall']:.3f}{mark}")
     print(f"  at {THRESHOLD}: {len(wrong)} false matches, {unnamed} of them where one text names no workplace")
     print(f"  one signature {per_signature:.0f} us; a new report against 200 candidates {per_case / 1000:.1f} ms")
+    print(f"  assign_cluster with {in_db['existing_cases']} cases in the window (SQLite): "
+          f"p50 {in_db['assign_p50_ms']} ms, p90 {in_db['assign_p90_ms']} ms CPU, "
+          f"of which the candidate query {in_db['candidate_query_p50_ms']} ms")
+    print(f"  whole reports clustered one after another in one place: precision {in_db['clustered_precision']}"
+          f" recall {in_db['clustered_recall']} (pairs of one cluster vs pairs of one group)")
     errors = sorted((p for p in pairs if (p[0] >= THRESHOLD) != p[1]), key=lambda p: -abs(p[0] - THRESHOLD))
     for s, same, a, b in errors[:12]:
         print(f"  {'MISSED' if same else 'WRONG '} {s:.2f}  {a[:60]!r} ~ {b[:60]!r}")

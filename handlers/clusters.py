@@ -42,6 +42,18 @@ async def _candidates(session: AsyncSession, case: Case) -> Sequence[Any]:
     return rows.all()
 
 
+def _best_group(scores: dict[int, list[float]]) -> int | None:
+    """The group whose blend of best and mean similarity clears the threshold by most. The mean
+    stops chaining: one report about unpaid insurance *and* wages must not carry every insurance
+    report into the wage cluster it resembles a little."""
+    best: tuple[float, int] | None = None
+    for key, values in scores.items():
+        score = (max(values) + sum(values) / len(values)) / 2
+        if score >= THRESHOLD and (best is None or score > best[0]):
+            best = (score, key)
+    return None if best is None else best[1]
+
+
 async def assign_cluster(session: AsyncSession, case: Case) -> int | None:
     """Put a flushed case into the cluster of its most similar neighbour (starting one with that
     neighbour when it had none). The cluster's id is its first case's id, so two reports racing
@@ -55,18 +67,16 @@ async def assign_cluster(session: AsyncSession, case: Case) -> int | None:
     # A report that names no workplace speaks for its cluster's: "chưa trả lương" next to twelve
     # reports about factory A is about factory A, and must not pull in factory B.
     named = {r.cluster_id: s.workplace for r, s in zip(rows, signatures, strict=True) if r.cluster_id and s.workplace}
-    best: tuple[float, int, int | None] | None = None
+    scores: dict[int, list[float]] = {}  # cluster (or a lone case, by -id) -> its members' scores
     for row, other in zip(rows, signatures, strict=True):
         if not other.workplace and row.cluster_id in named:
             other = replace(other, workplace=named[row.cluster_id])
-        if not _same_place(case, row.commune, same_workplace(mine, other)):
-            continue
-        score = similarity(mine, other)
-        if score >= THRESHOLD and (best is None or score > best[0]):
-            best = (score, row.id, row.cluster_id)
+        if _same_place(case, row.commune, same_workplace(mine, other)):
+            scores.setdefault(row.cluster_id or -row.id, []).append(similarity(mine, other))
+    best = _best_group(scores)
     if best is None:
         return None
-    _, neighbour, cluster = best
+    neighbour, cluster = (-best, None) if best < 0 else (best, best)
     if cluster is None:
         await session.execute(update(Case).where(Case.id == neighbour, Case.cluster_id.is_(None))
                               .values(cluster_id=neighbour))

@@ -73,6 +73,12 @@ class Signature:
     features: dict[str, float]
     norm: float
     workplace: frozenset[str]
+    topics: frozenset[str]
+
+    @classmethod
+    def of(cls, features: dict[str, float], workplace: frozenset[str]) -> Signature:
+        return cls(features, math.sqrt(sum(v * v for v in features.values())), workplace,
+                   frozenset(k for k in features if k.startswith("#") and k not in _MODIFIERS))
 
     def to_text(self) -> str:
         """Stored on the case, so comparing a new report with its candidates skips re-reading them."""
@@ -82,20 +88,11 @@ class Signature:
 
     @classmethod
     def from_text(cls, text: str) -> Signature:
-        features: dict[str, float] = {}
-        place: set[str] = set()
-        for token in text.split():
-            if token.startswith("@"):
-                place.add(token[1:])
-            elif token.startswith("#"):
-                features[token] = CONCEPT_WEIGHT
-            else:
-                features[token] = features.get(token, 0.0) + 1.0
-        return cls(features, math.sqrt(sum(v * v for v in features.values())), frozenset(place))
-
-    @property
-    def topics(self) -> frozenset[str]:
-        return frozenset(k for k in self.features if k.startswith("#") and k not in _MODIFIERS)
+        counts: Counter[str] = Counter(text.split())  # counted in C: this runs for every candidate
+        place = frozenset(k[1:] for k in counts if k[0] == "@")
+        features: dict[str, float] = {k: (CONCEPT_WEIGHT if k[0] == "#" else float(v))
+                                      for k, v in counts.items() if k[0] != "@"}
+        return cls.of(features, frozenset(place))
 
 
 def ascii_text(text: str) -> str:
@@ -125,8 +122,7 @@ def signature(text: str) -> Signature:
     weighted = {k: float(v) for k, v in feats.items()}
     for match in _CONCEPT_RE.finditer(t):
         weighted[f"#{match.lastgroup}"] = CONCEPT_WEIGHT
-    norm = math.sqrt(sum(v * v for v in weighted.values()))
-    return Signature(weighted, norm, workplace(t))
+    return Signature.of(weighted, workplace(t))
 
 
 def _named_in(place: frozenset[str], other: Signature) -> bool:
@@ -153,6 +149,9 @@ def similarity(a: Signature, b: Signature) -> float:
         return 0.0
     ta, tb = a.topics, b.topics
     if ta and tb:
-        # Unpaid insurance and unpaid wages at one factory are two problems: topics must agree.
+        # Unpaid insurance and unpaid wages at one factory are two problems: topics must agree,
+        # and one factory named in both does not make up for topics that do not meet.
+        if not ta & tb:
+            return 0.0
         cosine *= len(ta & tb) / len(ta | tb)
     return min(1.0, cosine + WORKPLACE_BONUS) if same else cosine
