@@ -13,15 +13,18 @@ import itertools
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from handlers.similarity import THRESHOLD, signature, similarity
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data" / "cluster_reports.jsonl"
+# Written after the comparison and its threshold were settled, and not used to change them since.
+HELD_OUT = ROOT / "bench" / "data" / "cluster_reports_heldout.jsonl"
 
 
-def load() -> list[dict[str, str]]:
-    return [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load(path: Path = DATA) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def scored_pairs(reports: list[dict[str, str]]) -> list[tuple[float, bool, str, str]]:
@@ -56,7 +59,7 @@ def cost_us(reports: list[dict[str, str]], candidates: int = 200) -> tuple[float
     return per_signature, per_case
 
 
-async def assign_cost_ms(reports: list[dict[str, str]], existing: int = 100, rounds: int = 40) -> dict[str, float]:
+async def assign_cost_ms(reports: list[dict[str, str]], existing: int = 100, rounds: int = 40) -> dict[str, Any]:
     """CPU milliseconds `assign_cluster` adds to opening a case when `existing` cases of the same
     domain and province lie in the window (the most the candidate query returns), on SQLite.
     Process time, not wall time: on a shared machine wall time measures the neighbours. Also
@@ -132,12 +135,13 @@ async def assign_cost_ms(reports: list[dict[str, str]], existing: int = 100, rou
         together, same = a is not None and a == b, reports[i]["group"] == reports[j]["group"]
         tp, fp, fn = tp + (together and same), fp + (together and not same), fn + (same and not together)
     timings.sort()
-    groups: dict[int, list[str]] = {}
+    formed: dict[int, list[dict[str, str]]] = {}
     for n, r in enumerate(reports):
         if ids[members[n]] is not None:
-            groups.setdefault(ids[members[n]], []).append(r["group"])
-    print("  clusters formed:", sorted(sorted(g) for g in groups.values()))
-    return {"clustered_precision": round(tp / max(1, tp + fp), 3), "clustered_recall": round(tp / max(1, tp + fn), 3),"existing_cases": existing, "assign_p50_ms": round(statistics.median(timings), 2),
+            formed.setdefault(ids[members[n]], []).append(r)
+    examples = sorted(formed.values(), key=len, reverse=True)
+    return {"examples": [[f"[{r['group']}] {r['text']}" for r in cluster] for cluster in examples],
+            "clustered_precision": round(tp / max(1, tp + fp), 3), "clustered_recall": round(tp / max(1, tp + fn), 3),"existing_cases": existing, "assign_p50_ms": round(statistics.median(timings), 2),
             "assign_p90_ms": round(timings[int(len(timings) * 0.9) - 1], 2),
             "candidate_query_p50_ms": round(statistics.median(queries), 2)}
 
@@ -152,20 +156,28 @@ def main() -> None:
         p, r = precision_recall(pairs, threshold)
         rows.append({"threshold": threshold, "precision": round(p, 3), "recall": round(r, 3)})
     per_signature, per_case = cost_us(reports)
+    held_pairs = scored_pairs(load(HELD_OUT))
+    held_p, held_r = precision_recall(held_pairs, THRESHOLD)
     in_db = asyncio.run(assign_cost_ms(reports))
+    examples = in_db.pop("examples")
     wrong = [p for p in pairs if not p[1] and p[0] >= THRESHOLD]
     unnamed = sum(1 for _s, _same, a, b in wrong if not signature(a).workplace or not signature(b).workplace)
     result = {"reports": len(reports), "groups": len({r["group"] for r in reports}),
               "similar_pairs": sum(1 for p in pairs if p[1]), "dissimilar_pairs": sum(1 for p in pairs if not p[1]),
               "chosen_threshold": THRESHOLD, "by_threshold": rows,
+              "held_out": {"reports": len(load(HELD_OUT)), "similar_pairs": sum(1 for p in held_pairs if p[1]),
+                           "dissimilar_pairs": sum(1 for p in held_pairs if not p[1]),
+                           "precision": round(held_p, 3), "recall": round(held_r, 3)},
               "false_matches": len(wrong), "false_matches_with_an_unnamed_workplace": unnamed,
               "signature_us": round(per_signature, 1), "compare_with_200_us": round(per_case, 1),
-              **in_db}
+              **in_db, "examples": examples}
     print(f"{result['reports']} reports, {result['groups']} groups, {result['similar_pairs']} similar and "
           f"{result['dissimilar_pairs']} dissimilar pairs (same domain)")
     for row in rows:
         mark = " <- chosen" if row["threshold"] == THRESHOLD else ""
         print(f"  threshold {row['threshold']:.2f}: precision {row['precision']:.3f} recall {row['recall']:.3f}{mark}")
+    print(f"  held-out reports at {THRESHOLD}: precision {held_p:.3f} recall {held_r:.3f} "
+          f"({result['held_out']['similar_pairs']} similar, {result['held_out']['dissimilar_pairs']} dissimilar pairs)")
     print(f"  at {THRESHOLD}: {len(wrong)} false matches, {unnamed} of them where one text names no workplace")
     print(f"  one signature {per_signature:.0f} us; a new report against 200 candidates {per_case / 1000:.1f} ms")
     print(f"  assign_cluster with {in_db['existing_cases']} cases in the window (SQLite): "
@@ -173,6 +185,11 @@ def main() -> None:
           f"of which the candidate query {in_db['candidate_query_p50_ms']} ms")
     print(f"  whole reports clustered one after another in one place: precision {in_db['clustered_precision']}"
           f" recall {in_db['clustered_recall']} (pairs of one cluster vs pairs of one group)")
+    print(f"  {len(examples)} clusters formed; the two largest ([group written] text):")
+    for cluster in examples[:2]:
+        print(f"    {len(cluster)} reports:")
+        for line in cluster:
+            print(f"      {line}")
     errors = sorted((p for p in pairs if (p[0] >= THRESHOLD) != p[1]), key=lambda p: -abs(p[0] - THRESHOLD))
     for s, same, a, b in errors[:12]:
         print(f"  {'MISSED' if same else 'WRONG '} {s:.2f}  {a[:60]!r} ~ {b[:60]!r}")

@@ -44,7 +44,8 @@ _CONCEPTS: dict[str, str] = {
     "farm_input": r"\b(phan bon|giong|thuoc tru sau|thuoc bao ve thuc vat|thuc an chan nuoi)\b",
     "price": r"\b(ep gia|gia (lua|heo|lon|ca|thu mua|ban|re|thap)|thuong lai|thu mua|tieu thu|mat gia|rot gia)\b",
     "water": r"\b(tuoi|thuy loi|kenh|muong|han han|ngap|lu)\b",
-    "violence": r"\b(danh|bao luc|hanh ha|chui|de doa|xam hai|quay roi)\b",
+    "violence": r"\b(danh|bao luc|hanh ha|chui|de doa)\b",
+    "harassment": r"\b(quay roi|sam so|xam hai|gia gam|tan tinh)\b",
     "road": r"\b(duong|ngo|hem|den duong)\b",
     "drugs": r"\b(ma tuy|bong cuoi|hut chich|nghien|tu tap)\b",
     "school": r"\b(truong hoc|hoc sinh|hoc phi|thay co|giao vien)\b",
@@ -134,8 +135,10 @@ def same_workplace(a: Signature, b: Signature) -> bool | None:
     name also appears in the other text without "công ty" before it: "song cau no luong")."""
     if not a.workplace or not b.workplace:
         return True if _named_in(a.workplace, b) or _named_in(b.workplace, a) else None
+    # Names swallow the words after them ("kcn yen phong kem chat luong"): two shared words, or
+    # the whole of a one-word name, is the same place.
     shared = a.workplace & b.workplace
-    return len(shared) >= max(1, min(len(a.workplace), len(b.workplace)) - 1)
+    return len(shared) >= min(2, len(a.workplace), len(b.workplace))
 
 
 def similarity(a: Signature, b: Signature) -> float:
