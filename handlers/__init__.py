@@ -5,6 +5,8 @@ Channel adapters (bot/) and the console (web/) use only what is listed in `__all
 from handlers.accounts import authenticate, create_staff, get_staff
 from handlers.chat_activity import last_inbound_at
 from handlers.choices import command_alias, live_choices, match_choice
+from handlers.cluster_views import ClusterView, cluster_of
+from handlers.clusters import cluster_sizes, count_problems
 from handlers.core import Core
 from handlers.corrections import mask_personal, misroute_examples, to_rasa_yaml
 from handlers.errors import CaseNotFound, InvalidAction
@@ -20,6 +22,7 @@ from handlers.staff_actions import (
     can_act,
     can_see_personal,
     do_accept_case,
+    do_answer_cluster,
     do_reassign_case,
     do_reply_to_citizen,
     do_request_information,
@@ -33,6 +36,7 @@ __all__ = [
     "Button",
     "CaseDetail",
     "ChatLine",
+    "ClusterView",
     "CaseNotFound",
     "Core",
     "Inbound",
@@ -53,8 +57,12 @@ __all__ = [
     "live_choices",
     "match_choice",
     "claim_pending",
+    "cluster_of",
+    "cluster_sizes",
+    "count_problems",
     "create_staff",
     "do_accept_case",
+    "do_answer_cluster",
     "do_reassign_case",
     "do_reply_to_citizen",
     "do_request_information",

@@ -148,7 +148,10 @@ class Case(Base):
     """One case, one responsible unit, one deadline, one result."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_case_unit_status", "unit_id", "status"),)
+    __table_args__ = (
+        Index("ix_case_unit_status", "unit_id", "status"),
+        Index("ix_case_cluster_lookup", "domain", "province", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -176,6 +179,10 @@ class Case(Base):
     result: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # Similar reports (same problem, place, window) share a cluster: the id of its first case.
+    cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # What the similarity comparison needs, computed once when the case is created.
+    similarity_key: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
