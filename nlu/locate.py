@@ -59,6 +59,10 @@ _Q_NUMBER = re.compile(r"q(\d{1,2})")   # "Q7", "q12"
 # ("nhà em Hà Giang") the name is a place again.
 _TITLES = {"anh", "chị", "em", "cô", "chú", "bác", "ông", "bà", "cháu", "bạn", "tên", "thằng", "mẹ",
            "bố", "dì", "cậu", "mợ", "thím", "bé", "nàng", "chi", "chu", "ong", "ban", "thang"}
+_SURNAMES = {"nguyễn", "trần", "lê", "phạm", "hoàng", "huỳnh", "phan", "vũ", "võ", "đặng", "bùi", "đỗ", "hồ", "ngô",
+             "dương", "lý", "tăng", "trương", "đinh", "lâm", "trịnh", "đoàn", "lương", "tạ", "quách", "đào", "kiều",
+             "lưu", "văn", "thị", "nguyen", "tran", "le", "pham", "hoang", "huynh", "vu", "vo", "dang", "bui", "do",
+             "ngo", "duong", "ly", "truong", "dinh", "trinh", "doan", "luong", "ta", "quach", "dao", "kieu", "luu"}
 _PLACE_BEFORE_TITLE = {"nha", "que", "o", "tai", "ve", "dat"}
 # words that make a province name part of something else: "công an giang hồ"
 _VETO_PREV: dict[tuple[str, ...], set[str]] = {("an", "giang"): {"cong"}, ("long", "an"): {"bao"}}
@@ -114,8 +118,13 @@ def _cased(toks: _Tokens, i: int, n: int, short: bool) -> bool:
 
 
 def _is_person(toks: _Tokens, i: int) -> bool:
-    """'chú Thái Bình': a title right before the name, and no 'nhà'/'ở' before the title."""
-    if i == 0 or toks.acc[i - 1] not in _TITLES:
+    """'chú Thái Bình': a title right before the name, and no 'nhà'/'ở' before the title;
+    'Võ Thanh Bình', 'Lê Hoài Đức': a capitalised family name right before it."""
+    if i == 0:
+        return False
+    if toks.acc[i - 1] in _SURNAMES and toks.orig is not None and toks.orig[i - 1][:1].isupper():
+        return True
+    if toks.acc[i - 1] not in _TITLES:
         return False
     return i < 2 or toks.strip[i - 2] not in _PLACE_BEFORE_TITLE
 
@@ -249,10 +258,20 @@ def _district_mentions(toks: _Tokens, gz: Gazetteer, taken: set[int]) -> list[_D
                 out.append(_DistrictMention(i, same_kind or cands))
                 break
             if prefix is None and n >= 2 and not numeric and i not in taken \
-                    and _cased(toks, i, n, short=False) and not _is_person(toks, i):
+                    and _cased(toks, i, n, short=False) and not _is_person(toks, i) \
+                    and (_has_cue(toks, i) or _only_a_district(gz, tuple(toks.strip[i:i + n]), cands)):
                 out.append(_DistrictMention(i, cands))
                 break
     return out
+
+
+def _only_a_district(gz: Gazetteer, key: tuple[str, ...], cands: list[District]) -> bool:
+    """Without its type word or a cue ("ở", "tại"), 'An Phú' may be the district in An Giang or the
+    ward in Thủ Đức: take it only when no ward (phường, thị trấn) of another province has that name."""
+    provinces = {d.province_code for d in cands}
+    # only urban names compete: a rural "xã" of the same name elsewhere is too obscure to matter
+    return all(c.province_code in provinces for c in gz.communes_by_body.get(key, ()) if c.kind != "xã") and \
+        all(w.province_code in provinces for w in gz.old_wards.get(key, ()) if w.kind != "xã")
 
 
 @dataclass(slots=True)

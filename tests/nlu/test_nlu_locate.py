@@ -191,6 +191,9 @@ def test_commune_named_with_its_province_is_kept(text, province, commune):
     "lương tháng 7 chưa trả",
     "q7 ngày nào cũng tăng ca",                  # lower-case q7 with no cue: not a district
     "sản phẩm khu công nghiệp nào cũng vậy",
+    "hôm qua Võ Thanh Bình gọi điện cho tôi",     # a person's full name, not huyện Thanh Bình
+    "tôi gặp Lê Hoài Đức ngoài chợ",
+    "nút giao An Phú kẹt xe cả sáng",             # the ward in Thủ Đức, not huyện An Phú (An Giang)
 ])
 def test_no_false_place(text):
     assert locate(text).province is None
@@ -204,3 +207,8 @@ def test_no_false_place(text):
 def test_second_turn_with_province_given(text, commune):
     loc = locate(text, "Bắc Ninh")
     assert loc.province == "Bắc Ninh" and loc.commune == commune
+
+
+def test_unprefixed_district_after_a_cue():
+    loc = locate("làm sơn tĩnh điện ở Thuận An không có khẩu trang")
+    assert (loc.province, loc.district, loc.old_province) == ("TP Hồ Chí Minh", "Thành phố Thuận An", "Bình Dương")
