@@ -210,5 +210,5 @@ def test_second_turn_with_province_given(text, commune):
 
 
 def test_unprefixed_district_after_a_cue():
-    loc = locate("làm sơn tĩnh điện ở Thuận An không có khẩu trang")
+    loc = locate("xưởng gỗ ở Thuận An bắt làm ca đêm")
     assert (loc.province, loc.district, loc.old_province) == ("TP Hồ Chí Minh", "Thành phố Thuận An", "Bình Dương")
