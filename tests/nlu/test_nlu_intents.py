@@ -13,19 +13,19 @@ def intent(text: str) -> tuple[str, bool]:
 
 @pytest.mark.parametrize("text, expected", [
     # greeting
-    ("alo", "greeting"), ("Alo alo", "greeting"), ("chào ad", "greeting"), ("hi bot", "greeting"),
-    ("xin chào", "greeting"), ("xin chao", "greeting"), ("Chào cả nhà ạ", "greeting"), ("ad ơi", "greeting"),
+    ("alo", "greeting"), ("a lô", "greeting"), ("chào ad", "greeting"), ("hi bot", "greeting"),
+    ("xin chào", "greeting"), ("xin chao", "greeting"), ("chào cả nhà", "greeting"), ("ad ơi", "greeting"),
     ("hello admin", "greeting"),
     # thanks
     ("cảm ơn các anh chị", "thanks"), ("thanks ad", "thanks"), ("ok cảm ơn", "thanks"), ("tks", "thanks"),
-    ("cam on ad nhieu nha", "thanks"), ("Cám ơn bot nhiều ạ!", "thanks"), ("thank you", "thanks"),
+    ("cam on ad nhieu nha", "thanks"), ("cám ơn bot nha", "thanks"), ("thank you", "thanks"),
     # chitchat
     ("ok", "chitchat"), ("uh", "chitchat"), ("😀😀👍", "chitchat"), ("hihi", "chitchat"), ("ăn cơm chưa", "chitchat"),
-    ("bot mấy tuổi", "chitchat"), ("an com chua", "chitchat"), ("???", "chitchat"), ("test", "chitchat"),
+    ("bot mấy tuổi", "chitchat"), ("an com chua", "chitchat"), ("...", "chitchat"), ("thử thôi", "chitchat"),
     ("bot ngủ chưa", "chitchat"), ("ko", "chitchat"),
     # questions about the bot
     ("bot là ai", "bot_question"), ("cái này dùng để làm gì", "bot_question"), ("ai đọc tin nhắn này", "bot_question"),
-    ("có mất phí không", "bot_question"), ("co mat phi ko", "bot_question"), ("bot này của cơ quan nào vậy", "bot_question"),
+    ("có mất phí không", "bot_question"), ("co mat phi ko", "bot_question"), ("trang này do ai lập ra", "bot_question"),
     ("có phải người thật không", "bot_question"), ("thông tin có được bảo mật không", "bot_question"),
     # abuse: an insult with nothing else
     ("bot ngu vl", "abuse"), ("đm lũ vô dụng", "abuse"), ("dm lu vo dung", "abuse"), ("đồ ngu", "abuse"),

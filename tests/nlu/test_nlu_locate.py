@@ -109,7 +109,7 @@ def test_old_districts(text, province, old):
     ("đường ở TP Thủ Đức hỏng", "TP Hồ Chí Minh", "Thành phố Thủ Đức"),
     ("kẹt xe Q.Bình Thạnh", "TP Hồ Chí Minh", "Quận Bình Thạnh"),
     ("ket xe q.binh thanh", "TP Hồ Chí Minh", "Quận Bình Thạnh"),
-    ("chung cư ở quận Tân Phú chưa có sổ", "TP Hồ Chí Minh", "Quận Tân Phú"),   # not huyện Tân Phú, Đồng Nai
+    ("quán nhậu ở quận Tân Phú hát tới khuya", "TP Hồ Chí Minh", "Quận Tân Phú"),   # not huyện Tân Phú, Đồng Nai
     ("huyện Tân Phú mất mùa", "Đồng Nai", "Huyện Tân Phú"),
     ("thị xã Thuận An", "TP Hồ Chí Minh", "Thành phố Thuận An"),
 ])
@@ -130,7 +130,7 @@ def test_old_district_that_became_one_commune_gives_that_commune():
     ("khu công nghiệp Amata đóng bảo hiểm thiếu", "Đồng Nai", "KCN Amata"),
     ("trộm cắp ở chợ Bến Thành", "TP Hồ Chí Minh", "Chợ Bến Thành"),
     ("trom cap o cho ben thanh", "TP Hồ Chí Minh", "Chợ Bến Thành"),
-    ("ký túc xá Làng Đại học mất nước", "TP Hồ Chí Minh", "Làng Đại học"),
+    ("sinh viên ở Làng Đại học bị mất xe", "TP Hồ Chí Minh", "Làng Đại học"),
     ("sông Tô Lịch bốc mùi", "Hà Nội", "Sông Tô Lịch"),
     ("kcn dinh vu tai nan lao dong", "Hải Phòng", "KCN Đình Vũ"),
 ])
