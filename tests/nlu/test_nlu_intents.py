@@ -17,7 +17,7 @@ def intent(text: str) -> tuple[str, bool]:
     ("xin chào", "greeting"), ("xin chao", "greeting"), ("chào cả nhà", "greeting"), ("ad ơi", "greeting"),
     ("hello admin", "greeting"),
     # thanks
-    ("cảm ơn các anh chị", "thanks"), ("thanks ad", "thanks"), ("ok cảm ơn", "thanks"), ("tks", "thanks"),
+    ("cảm ơn các anh chị", "thanks"), ("thanks ad", "thanks"), ("ok cảm ơn", "thanks"), ("tks bot", "thanks"),
     ("cam on ad nhieu nha", "thanks"), ("cám ơn bot nha", "thanks"), ("thank you", "thanks"),
     # chitchat
     ("ok", "chitchat"), ("uh", "chitchat"), ("😀😀👍", "chitchat"), ("hihi", "chitchat"), ("ăn cơm chưa", "chitchat"),
