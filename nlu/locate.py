@@ -55,6 +55,7 @@ _DISTRICT_PREFIX: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
 }
 _DISTRICT_PREFIX_LAST = {k[-1] for k in _DISTRICT_PREFIX}
 _Q_NUMBER = re.compile(r"q(\d{1,2})")   # "Q7", "q12"
+_Q_TOKENS = frozenset(f"q{n}" for n in range(1, 13)) | frozenset(f"q0{n}" for n in range(1, 10))
 # Titles before a name: "chú Thái Bình", "bà Hà Giang" are people.  After "nhà"/"quê"/"ở"
 # ("nhà em Hà Giang") the name is a place again.
 _TITLES = {"anh", "chị", "em", "cô", "chú", "bác", "ông", "bà", "cháu", "bạn", "tên", "thằng", "mẹ",
@@ -157,10 +158,11 @@ def _province_mentions(toks: _Tokens, gz: Gazetteer) -> list[_Mention]:
     out: list[_Mention] = []
     starts = gz.starts["alias"]
     n_tok = len(toks.strip)
-    i = 0
-    while i < n_tok:
-        matched = 0
-        for n in starts.get(toks.strip[i], ()):
+    free = 0   # first position not inside an earlier match
+    for i in [k for k, t in enumerate(toks.strip) if t in starts]:
+        if i < free:
+            continue
+        for n in starts[toks.strip[i]]:
             if i + n > n_tok:
                 continue
             cands = gz.aliases.get(tuple(toks.strip[i:i + n]))
@@ -173,9 +175,8 @@ def _province_mentions(toks: _Tokens, gz: Gazetteer) -> list[_Mention]:
                 prev = toks.strip[i - 1] if i else ""
                 score = 2 if prev in ("o", "tai") else (-1 if prev in _ORIGIN_CUES else 0)
                 out.append(_Mention(i, ok[0], score))
-                matched = n
+                free = i + n
                 break
-        i += matched or 1
     return out
 
 
@@ -188,8 +189,8 @@ def _landmarks(toks: _Tokens, gz: Gazetteer) -> list[Landmark]:
     out: list[Landmark] = []
     starts = gz.starts["landmark"]
     n_tok = len(toks.strip)
-    for i in range(n_tok):
-        for n in starts.get(toks.strip[i], ()):
+    for i in [k for k, t in enumerate(toks.strip) if t in starts]:
+        for n in starts[toks.strip[i]]:
             cands = gz.landmarks.get(tuple(toks.strip[i:i + n])) if i + n <= n_tok else None
             if not cands or not _accent_ok(toks, i, cands[0].accented):
                 continue
@@ -230,9 +231,13 @@ def _district_mentions(toks: _Tokens, gz: Gazetteer, taken: set[int]) -> list[_D
     out: list[_DistrictMention] = []
     starts = gz.starts["district"]
     n_tok = len(toks.strip)
-    for i in range(n_tok):
-        tok = toks.strip[i]
-        q = _Q_NUMBER.fullmatch(tok)
+    strip, orig = toks.strip, toks.orig
+    # where a district can start: after a type word, or a capitalised word (never the first word)
+    where = [k for k, t in enumerate(strip) if t in _Q_TOKENS or k and t in starts and (
+        strip[k - 1] in _DISTRICT_PREFIX_LAST or (orig is not None and orig[k][:1].isupper()))]
+    for i in where:
+        tok = strip[i]
+        q = _Q_NUMBER.fullmatch(tok) if tok in _Q_TOKENS else None
         if q is not None:   # "Q7" written in capitals, or "ở q7"
             cands = gz.districts.get((str(int(q.group(1))),), [])
             if cands and (_has_cue(toks, i) or (toks.orig is not None and toks.orig[i][0] == "Q")):
@@ -291,8 +296,8 @@ def _commune_mentions(toks: _Tokens, gz: Gazetteer) -> list[_CommuneMention]:
     """'xã X' / 'P.Y' / 'thị trấn Z': current communes and pre-2025 ones, longest name first."""
     out: list[_CommuneMention] = []
     n_tok = len(toks.strip)
-    for i in range(1, n_tok):
-        if toks.strip[i - 1] not in _COMMUNE_PREFIX_LAST or toks.strip[i - 2:i] == ["thi", "xa"]:
+    for i in [k + 1 for k, t in enumerate(toks.strip[:-1]) if t in _COMMUNE_PREFIX_LAST]:
+        if toks.strip[i - 2:i] == ["thi", "xa"]:
             continue
         prefix = _prefix_at(toks, i, _COMMUNE_PREFIX)
         if prefix is None:
