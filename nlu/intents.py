@@ -48,6 +48,7 @@ class _Lexicon:
     profanity: dict[tuple[str, ...], list[_Phrase]]
     profanity_starts: dict[str, tuple[int, ...]]
     profanity_first: frozenset[str]
+    profanity_any: frozenset[str]                     # first words as written and without diacritics
 
 
 def _index(entries: dict[tuple[str, ...], list[_Phrase]]) -> dict[str, tuple[int, ...]]:
@@ -76,7 +77,8 @@ def _lexicon() -> _Lexicon:
         kind = "accented" if word.endswith("!") else "profanity"   # "ngu!": not when typed "ngu"
         profanity.setdefault(tuple(strip_diacritics(t) for t in acc), []).append(_Phrase(acc, kind))
     starts = _index(profanity)
-    return _Lexicon(phrases, _index(phrases), profanity, starts, frozenset(starts))
+    written = {p.accented[0] for ps in profanity.values() for p in ps}
+    return _Lexicon(phrases, _index(phrases), profanity, starts, frozenset(starts), frozenset(starts) | written)
 
 
 def _typed_as(acc: list[str], strip: list[str], i: int, phrase: tuple[str, ...]) -> bool:
@@ -129,6 +131,8 @@ def detect_intent(acc: str) -> tuple[str, bool]:
     """(intent, abusive) for normalised text; the intent is one of ``nlu.INTENTS``."""
     lex = _lexicon()
     toks = acc.split()
+    if len(toks) > _MAX_SMALL_TALK_TOKENS and lex.profanity_any.isdisjoint(toks):
+        return "report", False   # the common case, without stripping diacritics (the costly step)
     strip = strip_diacritics(acc).split()
     if len(strip) != len(toks):   # cannot happen for normalised text; be safe rather than wrong
         return "report", False
