@@ -18,14 +18,14 @@ def intent(text: str) -> tuple[str, bool]:
     ("hello admin", "greeting"),
     # thanks
     ("cảm ơn các anh chị", "thanks"), ("thanks ad", "thanks"), ("ok cảm ơn", "thanks"), ("tks bot", "thanks"),
-    ("cam on ad nhieu nha", "thanks"), ("cám ơn bot nha", "thanks"), ("thank you", "thanks"),
+    ("cam on ad nhieu nha", "thanks"), ("cảm ơn đã hỗ trợ", "thanks"), ("cám ơn bot nha", "thanks"), ("thank you", "thanks"),
     # chitchat
     ("ok", "chitchat"), ("uh", "chitchat"), ("😀😀👍", "chitchat"), ("hihi", "chitchat"), ("ăn cơm chưa", "chitchat"),
     ("bot mấy tuổi", "chitchat"), ("an com chua", "chitchat"), ("...", "chitchat"), ("thử thôi", "chitchat"),
     ("bot ngủ chưa", "chitchat"), ("ko", "chitchat"),
     # questions about the bot
     ("bot là ai", "bot_question"), ("cái này dùng để làm gì", "bot_question"), ("ai đọc tin nhắn này", "bot_question"),
-    ("có mất phí không", "bot_question"), ("co mat phi ko", "bot_question"), ("trang này do ai lập ra", "bot_question"),
+    ("có mất phí không", "bot_question"), ("làm sao để gửi phản ánh", "bot_question"), ("co mat phi ko", "bot_question"), ("trang này do ai lập ra", "bot_question"),
     ("có phải người thật không", "bot_question"), ("thông tin có được bảo mật không", "bot_question"),
     # abuse: an insult with nothing else
     ("bot ngu vl", "abuse"), ("đm lũ vô dụng", "abuse"), ("dm lu vo dung", "abuse"), ("đồ ngu", "abuse"),
@@ -55,6 +55,7 @@ def test_not_a_report(text, expected):
     "ko có nước sạch",
     "hàng xóm chửi ngu như bò rồi đánh mẹ em",
     "mất ngủ vì karaoke",
+    "tôi muốn gửi phản ánh về đường",
 ])
 def test_content_stays_a_report(text):
     assert intent(text)[0] == "report"
