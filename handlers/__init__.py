@@ -9,7 +9,16 @@ from handlers.errors import CaseNotFound, InvalidAction
 from handlers.escalation import escalate_overdue
 from handlers.intake import handle_inbound
 from handlers.nlu_port import NluPort, load_or_train, province_names, run_nlu_cli
-from handlers.outbox import ChatLine, claim_pending, mark_failed, mark_retry, mark_sent, pull_chat, release
+from handlers.outbox import (
+    ChatLine,
+    claim_pending,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    prune_sent,
+    pull_chat,
+    release,
+)
 from handlers.privacy import mask_contact, mask_personal, shown_text
 from handlers.queries import CaseDetail, active_units, case_detail, inbox
 from handlers.settings import AppConfig, Settings
@@ -67,6 +76,7 @@ __all__ = [
     "misroute_examples",
     "prepare_database",
     "province_names",
+    "prune_sent",
     "pull_chat",
     "release",
     "render",
