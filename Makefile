@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy nlu storage handlers bot web
 
-test: $(STAMP) system-packages lint
+test: system-packages $(STAMP) lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

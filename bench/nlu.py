@@ -176,6 +176,10 @@ def main() -> int:
     from nlu.dataset import load_examples
     from nlu.evaluate import read_gold, score
 
+    if not DEV_SET.is_file():
+        print(f"bench.nlu needs the dev set, which is kept outside the repository on purpose (measuring only): "
+              f"{DEV_SET} is missing; set LANGNGHE_DEV_SET to its path", file=sys.stderr)
+        return 2
     gold = read_gold(DEV_SET)
     texts = [g.text for g in gold]
     examples = load_examples(DATA_DIR)

@@ -1,4 +1,8 @@
-"""`langnghe`: run the system, prepare the database, manage staff, and the NLU's own commands."""
+"""`langnghe`: run the system, prepare the database, manage staff, and the NLU's own commands.
+
+Each command imports what it needs when it runs: `langnghe units` or `langnghe nlu predict` should
+not pay for loading aiogram, uvicorn and the web app (seconds on a small machine).
+"""
 from __future__ import annotations
 
 import argparse
@@ -8,23 +12,12 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import uvicorn
+if TYPE_CHECKING:
+    from handlers import AppConfig, Settings
 
-from bot.runtime import build_runtime, create_app
-from handlers import (
-    AppConfig,
-    InvalidAction,
-    Settings,
-    active_units,
-    create_staff,
-    misroute_examples,
-    prepare_database,
-    province_names,
-    run_nlu_cli,
-    to_rasa_yaml,
-)
-from storage import StaffRole, create_database
+ROLES = ("staff", "moderator", "admin")  # storage.StaffRole's values; checked against it in create-staff
 
 
 def banner(runtime_settings: Settings, demo: list[str], config: AppConfig, telegram: str,
@@ -49,6 +42,10 @@ def banner(runtime_settings: Settings, demo: list[str], config: AppConfig, teleg
 
 
 async def cmd_run(settings: Settings) -> int:
+    import uvicorn
+
+    from bot.runtime import build_runtime, create_app
+
     runtime = await build_runtime(settings)
     app = create_app(runtime)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))
@@ -72,6 +69,9 @@ async def cmd_run(settings: Settings) -> int:
 
 
 async def cmd_migrate(settings: Settings) -> int:
+    from handlers import AppConfig, prepare_database, province_names
+    from storage import create_database
+
     config = AppConfig.load(settings.config_path)
     db = create_database(settings.database_url)
     count = await prepare_database(db, config, province_names())
@@ -81,6 +81,9 @@ async def cmd_migrate(settings: Settings) -> int:
 
 
 async def cmd_units(settings: Settings) -> int:
+    from handlers import active_units
+    from storage import create_database
+
     db = create_database(settings.database_url)
     for unit in await active_units(db):
         print(f"{unit.key:<40} {unit.name}")
@@ -89,6 +92,9 @@ async def cmd_units(settings: Settings) -> int:
 
 
 async def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
+    from handlers import InvalidAction, create_staff
+    from storage import StaffRole, create_database
+
     password = os.environ.get("LANGNGHE_PASSWORD") or getpass.getpass("Mật khẩu / password: ")
     db = create_database(settings.database_url)
     try:
@@ -103,6 +109,9 @@ async def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_export_corrections(settings: Settings, out: Path) -> int:
+    from handlers import misroute_examples, to_rasa_yaml
+    from storage import create_database
+
     db = create_database(settings.database_url)
     examples = await misroute_examples(db)
     await db.dispose()
@@ -122,7 +131,7 @@ def parser() -> argparse.ArgumentParser:
     staff = sub.add_parser("create-staff", help="create or update a staff account (password from LANGNGHE_PASSWORD or prompt)")
     staff.add_argument("username")
     staff.add_argument("--unit", help="unit key, e.g. union.bac-ninh (see `langnghe units`)")
-    staff.add_argument("--role", choices=[r.value for r in StaffRole], default="staff")
+    staff.add_argument("--role", choices=ROLES, default="staff")
     staff.add_argument("--name", help="display name")
     export = sub.add_parser("export-corrections", help="write misrouted cases' texts, with the domain staff chose, "
                             "as NLU training data (Rasa YAML)")
@@ -134,11 +143,15 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["nlu"]:
+        from handlers import run_nlu_cli
+
         return run_nlu_cli(argv[1:])
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    from handlers import Settings
+
     settings = Settings()
     if args.command == "run":
         return asyncio.run(cmd_run(settings))

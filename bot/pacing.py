@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 
 class Pacer:
     def __init__(self, per_chat_interval: float, global_interval: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        # clock and sleep are parameters so tests can run the same pacing on virtual time
         self.per_chat_interval, self.global_interval, self.clock = per_chat_interval, global_interval, clock
+        self.sleep = sleep
         self._next_chat: dict[str, float] = {}
         self._next_global = 0.0
 
@@ -26,4 +29,4 @@ class Pacer:
 
     async def wait(self, chat_id: str) -> None:
         if (pause := self.delay(chat_id)) > 0:
-            await asyncio.sleep(pause)
+            await self.sleep(pause)

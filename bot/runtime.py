@@ -7,6 +7,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -24,6 +25,7 @@ from handlers import (
     escalate_overdue,
     load_or_train,
     prepare_database,
+    prune_sent,
     seed_demo_staff,
 )
 from storage import create_database
@@ -79,7 +81,8 @@ class Runtime:
         await self.core.db.dispose()
 
     async def _escalate_forever(self) -> None:
-        """Every few minutes, move overdue cases up a level (any worker may do it: it is one transaction)."""
+        """Every few minutes, move overdue cases up a level and drop delivered outbox rows past their
+        retention (any worker may do either: each is its own transactions)."""
         while True:
             await asyncio.sleep(self.settings.escalation_interval_seconds)
             try:
@@ -87,6 +90,12 @@ class Runtime:
                     log.info("escalated overdue cases: %s", ", ".join(codes))
             except Exception:
                 log.exception("escalation round failed; will retry")
+            try:
+                keep = timedelta(days=self.settings.outbox_retention_days)
+                if pruned := await prune_sent(self.core.db, keep):
+                    log.info("deleted %d delivered outbox rows older than %s", pruned, keep)
+            except Exception:
+                log.exception("outbox pruning failed; will retry")
 
     @property
     def zalo_webhook_secret(self) -> str:

@@ -87,13 +87,13 @@ class TelegramChannel:
 
     channel = CHANNEL
 
-    def __init__(self, core: Core, token: str, api_base_url: str | None = None) -> None:
+    def __init__(self, core: Core, token: str, api_base_url: str | None = None, pacer: Pacer | None = None) -> None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base_url)) if api_base_url else AiohttpSession()
         self.core = core
         self.bot = Bot(token, session=session)
         self.dispatcher = Dispatcher()
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self.pacer = Pacer(per_chat_interval=1.0, global_interval=1 / 30)
+        self.pacer = pacer or Pacer(per_chat_interval=1.0, global_interval=1 / 30)
         self.dispatcher.message.register(self._on_message)
         self.dispatcher.callback_query.register(self._on_callback, F.data)
 

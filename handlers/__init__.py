@@ -8,12 +8,22 @@ from handlers.choices import command_alias, live_choices, match_choice
 from handlers.cluster_views import ClusterView, cluster_of
 from handlers.clusters import cluster_sizes, count_problems
 from handlers.core import Core
-from handlers.corrections import mask_personal, misroute_examples, to_rasa_yaml
+from handlers.corrections import misroute_examples, to_rasa_yaml
 from handlers.errors import CaseNotFound, InvalidAction
 from handlers.escalation import escalate_overdue
 from handlers.intake import handle_inbound
 from handlers.nlu_port import NluPort, load_or_train, province_names, run_nlu_cli
-from handlers.outbox import ChatLine, claim_pending, mark_failed, mark_retry, mark_sent, pull_chat, release
+from handlers.outbox import (
+    ChatLine,
+    claim_pending,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    prune_sent,
+    pull_chat,
+    release,
+)
+from handlers.privacy import mask_contact, mask_personal, shown_text
 from handlers.queries import CaseDetail, active_units, case_detail, inbox
 from handlers.settings import AppConfig, Settings
 from handlers.setup import prepare_database, seed_demo_staff
@@ -73,16 +83,19 @@ __all__ = [
     "inbox",
     "load_or_train",
     "mark_failed",
+    "mask_contact",
     "mask_personal",
     "mark_retry",
     "mark_sent",
     "misroute_examples",
     "prepare_database",
     "province_names",
+    "prune_sent",
     "pull_chat",
     "release",
     "render",
     "run_nlu_cli",
     "seed_demo_staff",
+    "shown_text",
     "to_rasa_yaml",
 ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -61,6 +61,18 @@ async def claim_pending(db: Database, channel: str, limit: int = BATCH) -> list[
     off, or leased by another worker): a chat never sees its messages out of order.
     """
     now = datetime.now(UTC)
+    async with db.transaction() as session:
+        query = claim_query(channel, now, limit)
+        if not db.is_sqlite:
+            query = query.with_for_update(skip_locked=True, of=OutboxItem)
+        items = (await session.scalars(query)).unique().all()
+        for item in items:
+            item.next_attempt_at = now + LEASE
+        return [to_outgoing(i) for i in items]
+
+
+def claim_query(channel: str, now: datetime, limit: int = BATCH) -> Select[OutboxItem]:
+    """Due rows by ix_outbox_pending; the per-row "earlier one still waiting?" by ix_outbox_chat."""
     earlier = aliased(OutboxItem)
     held_back = (
         select(earlier.id)
@@ -68,20 +80,33 @@ async def claim_pending(db: Database, channel: str, limit: int = BATCH) -> list[
                earlier.status == OutboxStatus.PENDING, earlier.id < OutboxItem.id, earlier.next_attempt_at > now)
         .exists()
     )
-    async with db.transaction() as session:
-        query = (
-            select(OutboxItem)
-            .where(OutboxItem.channel == channel, OutboxItem.status == OutboxStatus.PENDING,
-                   OutboxItem.next_attempt_at <= now, ~held_back)
-            .order_by(OutboxItem.id)
-            .limit(limit)
-        )
-        if not db.is_sqlite:
-            query = query.with_for_update(skip_locked=True, of=OutboxItem)
-        items = (await session.scalars(query)).unique().all()
-        for item in items:
-            item.next_attempt_at = now + LEASE
-        return [to_outgoing(i) for i in items]
+    return (
+        select(OutboxItem)
+        .where(OutboxItem.channel == channel, OutboxItem.status == OutboxStatus.PENDING,
+               OutboxItem.next_attempt_at <= now, ~held_back)
+        .order_by(OutboxItem.id)
+        .limit(limit)
+    )
+
+
+async def prune_sent(db: Database, keep: timedelta, now: datetime | None = None, batch: int = 1000) -> int:
+    """Delete delivered outbox rows older than `keep`; returns how many went.
+
+    A sent row is only delivery bookkeeping: the text stays in the transcript (`message`), so the
+    outbox need not grow forever. Failed and pending rows stay for staff and retries. Small batches
+    keep each transaction (and SQLite's single writer) short.
+    """
+    cutoff = (now or datetime.now(UTC)) - keep
+    removed = 0
+    while True:
+        async with db.transaction() as session:
+            ids = (await session.scalars(select(OutboxItem.id).where(
+                OutboxItem.status == OutboxStatus.SENT, OutboxItem.sent_at < cutoff).limit(batch))).all()
+            if ids:
+                await session.execute(delete(OutboxItem).where(OutboxItem.id.in_(ids)))
+        removed += len(ids)
+        if len(ids) < batch:
+            return removed
 
 
 async def mark_sent(db: Database, outbox_id: int, platform_message_id: str | None) -> None:

@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     demo: bool = True
     outbox_poll_seconds: float = 2.0
     escalation_interval_seconds: float = 300.0
+    outbox_retention_days: float = Field(default=30.0, gt=0, description="delivered outbox rows are deleted "
+                                         "after this; the transcript keeps their text")
 
     @property
     def base_url(self) -> str:

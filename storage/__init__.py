@@ -3,7 +3,7 @@
 Nothing here knows about chat platforms, the NLU or the web: other layers pass plain values in.
 """
 from storage.db import Database, create_database
-from storage.migrate import upgrade_to_head
+from storage.migrate import upgrade_to, upgrade_to_head
 from storage.models import (
     Attachment,
     AttachmentStatus,
@@ -42,5 +42,6 @@ __all__ = [
     "Unit",
     "UnitLevel",
     "create_database",
+    "upgrade_to",
     "upgrade_to_head",
 ]

@@ -20,13 +20,37 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def _upgrade(connection: Connection, cfg: Config) -> None:
+def _upgrade(connection: Connection, cfg: Config, revision: str) -> None:
     cfg.attributes["connection"] = connection
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, revision)
+
+
+def _foreign_key_problems(connection: Connection) -> list[tuple[object, ...]]:
+    return [tuple(row) for row in connection.exec_driver_sql("PRAGMA foreign_key_check")]
+
+
+async def upgrade_to(db: Database, revision: str = "head") -> None:
+    """Bring the schema to `revision` over the application's own engine.
+
+    SQLite changes a table's constraints by rebuilding it, and dropping the old copy would trip the
+    foreign keys of the rows pointing at it; so they are off during the migration (a PRAGMA that
+    only works outside a transaction), checked before the commit, and on again afterwards.
+    """
+    cfg = alembic_config(db.url)
+    async with db.engine.connect() as conn:
+        if db.is_sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+        try:
+            async with conn.begin():
+                await conn.run_sync(_upgrade, cfg, revision)
+                if db.is_sqlite and (problems := await conn.run_sync(_foreign_key_problems)):
+                    raise RuntimeError(f"migration broke foreign keys: {problems[:5]}")
+        finally:
+            if db.is_sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
 
 
 async def upgrade_to_head(db: Database) -> None:
-    """Bring the schema to the newest revision over the application's own engine."""
-    cfg = alembic_config(db.url)
-    async with db.engine.begin() as conn:
-        await conn.run_sync(_upgrade, cfg)
+    await upgrade_to(db, "head")

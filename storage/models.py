@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     Enum,
     Float,
@@ -55,8 +56,15 @@ class Base(DeclarativeBase):
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
-    # Stored as plain strings (no native enum) so migrations stay trivial on both backends.
+    # Stored as plain strings (no native enum) so migrations stay trivial on both backends; the
+    # allowed values are enforced by a named CHECK (`_one_of`) that a migration can change.
     return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+def _one_of(table: str, column: str, cls: type[enum.Enum]) -> CheckConstraint:
+    """The database refuses a value the code does not know (a typo in a script, an old worker)."""
+    values = ", ".join(f"'{m.value}'" for m in cls)
+    return CheckConstraint(f"{column} IN ({values})", name=f"ck_{table}_{column}")
 
 
 class Direction(str, enum.Enum):
@@ -133,6 +141,7 @@ class Unit(Base):
     """A responsible body: organisation (one per domain) x area (central, province or commune)."""
 
     __tablename__ = "unit"
+    __table_args__ = (_one_of("unit", "level", UnitLevel),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(96), unique=True)
@@ -149,8 +158,10 @@ class Case(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_case_unit_status", "unit_id", "status"),
         Index("ix_case_cluster_lookup", "domain", "province", "created_at"),
+        _one_of("cases", "status", CaseStatus),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="ck_cases_rating"),
+        CheckConstraint("escalation_level >= 0", name="ck_cases_escalation_level"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,7 +181,7 @@ class Case(Base):
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     latitude: Mapped[float | None] = mapped_column(Float)    # a location the citizen shared
     longitude: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.OPEN, index=True)
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.OPEN)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     accept_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
     resolve_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -188,6 +199,12 @@ class Case(Base):
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     citizen: Mapped[Citizen] = relationship(lazy="joined")
+
+
+# The inbox: one unit's cases of one status, urgent first, nearest deadline first (handlers/queries.py).
+Index("ix_case_inbox", Case.unit_id, Case.status, Case.urgent.desc(), Case.resolve_deadline)
+# Escalation and the moderators' inbox: open cases by deadline, whatever the unit (handlers/escalation.py).
+Index("ix_case_escalation", Case.status, Case.resolve_deadline)
 
 
 class CaseEvent(Base):
@@ -211,6 +228,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("channel", "platform_update_id", name="uq_message_update"),
         Index("ix_message_conversation", "conversation_id", "id"),
+        _one_of("message", "direction", Direction),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -231,7 +249,15 @@ class OutboxItem(Base):
     """A message waiting to be delivered by its channel's sender."""
 
     __tablename__ = "outbox_item"
-    __table_args__ = (Index("ix_outbox_pending", "channel", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "channel", "status", "next_attempt_at"),
+        # "is an earlier message of this chat still waiting?" for every claimed row (handlers/outbox.py)
+        Index("ix_outbox_chat", "channel", "chat_id", "status", "id"),
+        # pruning delivered rows past their retention
+        Index("ix_outbox_sent", "status", "sent_at"),
+        _one_of("outbox_item", "status", OutboxStatus),
+        CheckConstraint("attempts >= 0", name="ck_outbox_item_attempts"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), unique=True)
@@ -249,6 +275,7 @@ class OutboxItem(Base):
 
 class StaffAccount(Base):
     __tablename__ = "staff_account"
+    __table_args__ = (_one_of("staff_account", "role", StaffRole),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -272,7 +299,11 @@ class Attachment(Base):
     """A photo a citizen sent with a message: fetched after the message is stored, then kept by hash."""
 
     __tablename__ = "attachment"
-    __table_args__ = (Index("ix_attachment_due", "channel", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_attachment_due", "channel", "status", "next_attempt_at"),
+        _one_of("attachment", "status", AttachmentStatus),
+        CheckConstraint("attempts >= 0", name="ck_attachment_attempts"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 
 import nlu
+from bot.pacing import Pacer
 from bot.runtime import Runtime, build_runtime, create_app
-from handlers import AppConfig, Core, NluPort, Settings, prepare_database
+from handlers import AppConfig, Core, NluPort, Settings, prepare_database, seed_demo_staff
 from storage import Database, create_database
 from tests.fakes import FakeTelegramServer, fake_telegram_bot, fake_telegram_server  # noqa: F401 (fixtures)
 from tests.live import live_server
 from tests.postgres import clone_database, postgres_server
+from tests.virtual_time import VirtualTime
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,6 +64,7 @@ def postgres_template(app_config: AppConfig, nlu_port: NluPort) -> Iterator[str]
 
 async def _prepare(db: Database, config: AppConfig, nlu_port: NluPort) -> None:
     await prepare_database(db, config, nlu_port.provinces())
+    await seed_demo_staff(db, config)  # once here, so no test pays for hashing the demo passwords
     await db.dispose()
 
 
@@ -116,6 +119,10 @@ async def telegram_runtime(settings: Settings, nlu_port: NluPort,
     configured = settings.model_copy(update={"telegram_bot_token": fake_telegram_server.token,
                                               "telegram_api_base_url": fake_telegram_server.base_url})
     runtime = await build_runtime(configured, nlu=nlu_port, progress=lambda _m: None)
+    assert runtime.telegram is not None
+    virtual = VirtualTime()  # Telegram's pacing, on virtual time: one second per message to a chat is not waited for
+    runtime.telegram.pacer = Pacer(runtime.telegram.pacer.per_chat_interval, runtime.telegram.pacer.global_interval,
+                                   clock=virtual, sleep=virtual.sleep)
     yield runtime
     await runtime.core.db.dispose()
 

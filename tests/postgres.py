@@ -75,3 +75,14 @@ def clone_database(template_url: str, name: str) -> str:
                     "-U", url.username or "langnghe", "-T", url.database or "langnghe", name],
                    check=True, capture_output=True)
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def empty_database(server_url: str, name: str) -> str:
+    """A new, empty database on the same server, for tests that migrate from the first revision."""
+    return clone_database(make_url_with_database(server_url, "template0"), name)
+
+
+def make_url_with_database(url: str, database: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=database).render_as_string(hide_password=False)

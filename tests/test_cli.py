@@ -48,3 +48,10 @@ def test_nlu_commands_are_reachable(nlu_model_path: Path) -> None:
                                cwd=ROOT, input='{"id": 1, "text": "heo bị dịch tả châu phi ở Đồng Nai"}\n',
                                capture_output=True, text=True, timeout=120)
     assert predicted.returncode == 0 and '"label": "farmer"' in predicted.stdout
+
+
+def test_the_cli_offers_exactly_the_roles_the_database_knows() -> None:
+    from bot.cli import ROLES
+    from storage import StaffRole
+
+    assert set(ROLES) == {r.value for r in StaffRole}

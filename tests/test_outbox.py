@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from handlers import Core, Inbound, InboundKind, claim_pending, handle_inbound, mark_retry, mark_sent, release
@@ -46,3 +47,34 @@ async def test_flood_control_is_not_a_failure_but_a_day_of_errors_is(core: Core)
     async with core.db.sessions() as session:
         assert await session.scalar(select(OutboxItem.status).where(OutboxItem.id == item.outbox_id)) \
             == OutboxStatus.FAILED
+
+
+async def test_delivered_messages_leave_the_outbox_after_the_retention_but_stay_in_the_transcript(core: Core) -> None:
+    from handlers import prune_sent
+    from storage import Message
+
+    await queue_replies(core, ["old", "recent", "waiting"])
+    old, recent, waiting = await claim_pending(core.db, "push")
+    await mark_sent(core.db, old.outbox_id, "m-1")
+    await mark_sent(core.db, recent.outbox_id, "m-2")
+    long_ago = datetime.now(UTC) - timedelta(days=31)
+    async with core.db.transaction() as session:
+        await session.execute(update(OutboxItem).where(OutboxItem.id == old.outbox_id).values(sent_at=long_ago))
+        await session.execute(update(OutboxItem).where(OutboxItem.id == waiting.outbox_id)
+                              .values(created_at=long_ago))
+    assert await prune_sent(core.db, timedelta(days=30), batch=1) == 1
+    async with core.db.sessions() as session:
+        left = set(await session.scalars(select(OutboxItem.id)))
+        transcript = set(await session.scalars(select(Message.id)))
+    assert left == {recent.outbox_id, waiting.outbox_id}, "only the delivered row past retention goes"
+    assert {old.message_id, recent.message_id, waiting.message_id} <= transcript
+    assert await prune_sent(core.db, timedelta(days=30)) == 0
+
+
+def test_the_outbox_retention_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from handlers import Settings
+
+    monkeypatch.delenv("OUTBOX_RETENTION_DAYS", raising=False)
+    assert Settings(_env_file=None).outbox_retention_days == 30
+    monkeypatch.setenv("OUTBOX_RETENTION_DAYS", "7")
+    assert Settings(_env_file=None).outbox_retention_days == 7

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.pacing import Pacer
+from tests.virtual_time import VirtualTime
 
 
 class FakeClock:
@@ -30,3 +31,13 @@ def test_pacer_lets_a_quiet_chat_send_at_once() -> None:
     assert pacer.delay("a") == 0.0
     clock.now += 5
     assert pacer.delay("a") == 0.0
+
+
+async def test_a_burst_to_one_chat_waits_its_turn_and_another_chat_does_not() -> None:
+    time = VirtualTime()
+    pacer = Pacer(per_chat_interval=1.0, global_interval=0.25, clock=time, sleep=time.sleep)
+    for chat in ["a", "a", "a"]:
+        await pacer.wait(chat)
+    assert time.slept == [1.0, 1.0] and time.now == 102.0
+    await pacer.wait("b")
+    assert time.slept == [1.0, 1.0, 0.25], "another chat waits only for the overall limit, not for chat a"

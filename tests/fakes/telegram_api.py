@@ -4,7 +4,7 @@ Why a fake server instead of mocking aiogram: the bot talks to Telegram over HTT
 real-world failures live exactly there (a field Telegram does not know, a 65-byte
 callback_data, an unescaped ``.`` in MarkdownV2, an edit that changes nothing). Running the
 real aiogram ``Bot`` against an HTTP server that checks every call against the published
-Bot API specification (``/work/shared/telegram/bot-api-spec.json``) catches those bugs in
+Bot API specification (``tests/fakes/data/bot-api-spec.json``, MIT, see its README) catches those bugs in
 tests instead of in production.
 
 Every call is answered the way Telegram answers it (same HTTP status, same JSON envelope,
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 DEFAULT_SPEC_PATH = Path(
-    os.environ.get("LANG_NGHE_BOT_API_SPEC", "/work/shared/telegram/bot-api-spec.json")
+    os.environ.get("LANG_NGHE_BOT_API_SPEC", Path(__file__).resolve().parent / "data" / "bot-api-spec.json")
 )
 DEFAULT_BOT_ID = 123456
 DEFAULT_TOKEN = f"{DEFAULT_BOT_ID}:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"

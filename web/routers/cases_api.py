@@ -1,7 +1,7 @@
 """JSON API over cases: the same actions as the console, for tools and tests."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, status
@@ -18,17 +18,13 @@ from handlers import (
     do_request_information,
     do_resolve_case,
     inbox,
-    mask_personal,
+    mask_contact,
+    shown_text,
 )
 from storage import Case, CaseStatus
 from web.deps import ApiStaff, CoreDep
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
-
-
-def shown_text(personal: bool) -> Callable[[str], str]:
-    """The text as this viewer may see it: whole for the owning unit, personal data masked otherwise."""
-    return (lambda text: text) if personal else mask_personal
 
 
 class CaseOut(BaseModel):
@@ -59,8 +55,8 @@ class CaseOut(BaseModel):
                    province=case.province, commune=case.commune, unit=case.unit.key, unit_name=case.unit.name,
                    description=hide(case.description), nlu_label=case.nlu_label, nlu_confidence=case.nlu_confidence,
                    accept_deadline=case.accept_deadline, resolve_deadline=case.resolve_deadline,
-                   rating=case.rating, result=case.result,
-                   contact_phone=case.contact_phone if personal else (case.contact_phone and "<phone>"),
+                   rating=case.rating, result=case.result and hide(case.result),
+                   contact_phone=case.contact_phone if personal else mask_contact(case.contact_phone),
                    anonymous=case.anonymous, created_at=case.created_at)
 
 
@@ -123,7 +119,8 @@ async def get_case(core: CoreDep, staff: ApiStaff, code: str) -> CaseDetailOut:
         case=CaseOut.of(detail.case, personal),
         messages=[MessageOut(direction=m.direction.value, author=m.author, text=hide(m.text), created_at=m.created_at)
                   for m in detail.messages],
-        events=[EventOut(kind=e.kind, actor=e.actor, reason=e.reason, created_at=e.created_at) for e in detail.events],
+        events=[EventOut(kind=e.kind, actor=e.actor, reason=e.reason and hide(e.reason), created_at=e.created_at)
+                for e in detail.events],
     )
 
 

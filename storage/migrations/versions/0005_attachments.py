@@ -1,7 +1,7 @@
 """photos attached to messages; coordinates on cases
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0005'
-down_revision: str | None = '0002'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -34,6 +34,8 @@ def upgrade() -> None:
         sa.Column('last_error', sa.Text(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('id'),
+        sa.CheckConstraint("status IN ('pending', 'stored', 'failed')", name='ck_attachment_status'),
+        sa.CheckConstraint('attempts >= 0', name='ck_attachment_attempts'),
     )
     op.create_index('ix_attachment_message_id', 'attachment', ['message_id'])
     op.create_index('ix_attachment_due', 'attachment', ['channel', 'status', 'next_attempt_at'])
