@@ -69,7 +69,7 @@ def warn_danger(turn: Turn) -> None:
         return
     turn.say("urgent.notice", before_all=True, alone=True)
     turn.danger_said = True
-    if turn.conversation.state in (*DRAFTING, CONSENT):
+    if turn.conversation.state != IDLE:  # between stories every urgent message gets them again
         turn.set_draft(danger_shown=True)
 
 

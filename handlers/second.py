@@ -10,7 +10,8 @@ from handlers.turn import Rows, Turn
 
 BUTTONS: Rows = ((("button.second_yes", SecondCase(answer="yes")),), (("button.second_no", SecondCase(answer="no")),))
 # Where one matter ends and the next begins: sentence ends, and the words people use to add one.
-_BREAK = re.compile(r"[.!?;\n]+\s*|,?\s+(?:còn|ngoài ra|thêm nữa|với lại|mặt khác|thêm một việc)\s+", re.IGNORECASE)
+_JOINS = r"(?:còn|ngoài ra|thêm nữa|với lại|mặt khác|thêm một việc)"
+_BREAK = re.compile(rf"(?:[.!?;\n]+\s*|,?\s+){_JOINS}\s+|[.!?;\n]+\s*", re.IGNORECASE)
 MAX_PARTS = 12
 
 
