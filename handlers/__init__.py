@@ -4,7 +4,7 @@ Channel adapters (bot/) and the console (web/) use only what is listed in `__all
 """
 from handlers.accounts import authenticate, create_staff, get_staff
 from handlers.core import Core
-from handlers.corrections import mask_personal, misroute_examples, to_rasa_yaml
+from handlers.corrections import correction_examples, mask_personal, misroute_examples, to_rasa_yaml
 from handlers.errors import CaseNotFound, InvalidAction
 from handlers.escalation import escalate_overdue
 from handlers.intake import handle_inbound
@@ -47,6 +47,7 @@ __all__ = [
     "can_see_personal",
     "case_detail",
     "claim_pending",
+    "correction_examples",
     "create_staff",
     "do_accept_case",
     "do_reassign_case",

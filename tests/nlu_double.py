@@ -33,3 +33,16 @@ class ScriptedNlu(NluPort):
             if needle.lower() in text.lower():
                 analysis = dataclasses.replace(analysis, **fields)
         return analysis
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CloseCall(Classification):
+    """A classification whose top two are too close to call (the contract's `close` flag)."""
+
+    close: bool = True
+
+
+def close_call(first: str, second: str) -> CloseCall:
+    rest = tuple((label, 0.02) for label in ("union", "farmer", "women", "youth", "veteran", "other")
+                 if label not in (first, second))
+    return CloseCall(first, 0.46, ((first, 0.46), (second, 0.44)) + rest, abstain=True)

@@ -7,9 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from handlers import Core, NluPort
-from nlu import LABELS
+from nlu import LABELS, Location
 from storage import Case, CaseEvent, Conversation, Message
 from tests.chat_driver import CoreChat
+from tests.nlu_double import ScriptedNlu, close_call
 
 
 async def test_declining_consent_is_respected_and_erases_what_was_written(core: Core) -> None:
@@ -211,3 +212,32 @@ async def test_a_phone_number_in_the_story_is_not_asked_again(core: Core) -> Non
     summary = await chat.press("skip:commune")
     assert "liên hệ với bạn thế nào" not in summary
     assert "điện thoại 0987654321" in summary
+
+
+async def test_two_bodies_too_close_to_call_are_named_and_offered_first(core: Core, nlu_port: NluPort) -> None:
+    core.nlu = ScriptedNlu(nlu_port, {"tăng ca": {"classification": close_call("union", "women")}})
+    chat = CoreChat(core)
+    await chat.consent()
+    reply = await chat.say("em bầu 7 tháng mà công ty vẫn bắt tăng ca đêm, em ở Bắc Ninh")
+    assert "có thể thuộc Lao động, việc làm (Công đoàn) hoặc Phụ nữ, gia đình (Hội Phụ nữ)" in reply
+    assert chat.buttons()[:2] == ["domain:union", "domain:women"] and len(chat.buttons()) == len(LABELS)
+    assert "xã/phường nào của Bắc Ninh" in await chat.press("domain:women")
+
+
+async def test_a_commune_given_with_its_province_is_not_asked_again(core: Core, nlu_port: NluPort) -> None:
+    tien_du = Location("Bắc Ninh", 24, "Xã Tiên Du", 9319, None)
+    core.nlu = ScriptedNlu(nlu_port, {"Tiên Du": {"location": tien_du}})
+    chat = CoreChat(core)
+    await chat.consent()
+    reply = await chat.say("công ty ở xã Tiên Du, Bắc Ninh nợ lương em 2 tháng")
+    assert "xã/phường nào" not in reply and "liên hệ với bạn" in reply
+    summary = await chat.press("contact:chat")
+    assert "Xã Tiên Du, Bắc Ninh" in summary
+
+
+async def test_a_commune_and_province_in_answer_to_the_province_question_are_both_taken(core: Core) -> None:
+    chat = CoreChat(core)
+    await chat.consent()
+    assert "tỉnh/thành phố nào" in await chat.say("lúa nhà tôi bị sâu cuốn lá phá hết, phun thuốc không ăn thua")
+    reply = await chat.say("xã Tiên Du, Bắc Ninh")
+    assert "xã/phường nào" not in reply and "liên hệ với bạn" in reply
