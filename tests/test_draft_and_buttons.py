@@ -80,3 +80,15 @@ async def test_a_forged_or_outdated_button_gets_a_kind_answer(core: Core) -> Non
     for data in ("rate:LN-AAAAAA:²", "lottery:win", "domain:pirates"):
         assert "không hiểu nút này" in await chat.press(data, shown=False)
     assert "chưa thể đánh giá" in await chat.press("rate:LN-AAAAAA:5", shown=False)  # well formed, not theirs
+
+
+def test_every_key_release_1_wrote_keeps_its_meaning() -> None:
+    old = {"pending": "alo\ncty nợ lương", "first_message_id": 7, "description": "đường làng sạt lở",
+           "domain": "other", "domain_by": "citizen", "province": "TP Hồ Chí Minh", "old_province": "Bình Dương",
+           "commune": None, "province_skipped": False, "commune_skipped": True, "contact": "phone",
+           "phone": "0912345678", "urgent": True}
+    draft = load(old)
+    assert (draft.pending, draft.first_message_id, draft.domain_by, draft.old_province) == (
+        "alo\ncty nợ lương", 7, "citizen", "Bình Dương")
+    assert (draft.commune_skipped, draft.contact, draft.phone, draft.urgent) == (True, "phone", "0912345678", True)
+    assert {k: v for k, v in dump(draft).items() if k != "v"} == {k: v for k, v in old.items() if v not in (None, False)}
