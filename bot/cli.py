@@ -109,11 +109,11 @@ async def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_export_corrections(settings: Settings, out: Path) -> int:
-    from handlers import misroute_examples, to_rasa_yaml
+    from handlers import correction_examples, to_rasa_yaml
     from storage import create_database
 
     db = create_database(settings.database_url)
-    examples = await misroute_examples(db)
+    examples = await correction_examples(db)
     await db.dispose()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(to_rasa_yaml(examples), encoding="utf-8")
@@ -133,7 +133,8 @@ def parser() -> argparse.ArgumentParser:
     staff.add_argument("--unit", help="unit key, e.g. union.bac-ninh (see `langnghe units`)")
     staff.add_argument("--role", choices=ROLES, default="staff")
     staff.add_argument("--name", help="display name")
-    export = sub.add_parser("export-corrections", help="write misrouted cases' texts, with the domain staff chose, "
+    export = sub.add_parser("export-corrections", help="write the texts of misrouted cases (with the domain staff chose) and of cases whose "
+                            "domain the citizen chose, "
                             "as NLU training data (Rasa YAML)")
     export.add_argument("--out", type=Path, default=Path("nlu/data/corrections.yml"))
     sub.add_parser("nlu", help="NLU commands: train, evaluate, predict (see `langnghe nlu --help`)", add_help=False)

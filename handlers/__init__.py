@@ -8,7 +8,7 @@ from handlers.choices import command_alias, live_choices, match_choice
 from handlers.cluster_views import ClusterView, cluster_of
 from handlers.clusters import cluster_sizes, count_problems
 from handlers.core import Core
-from handlers.corrections import misroute_examples, to_rasa_yaml
+from handlers.corrections import correction_examples, misroute_examples, to_rasa_yaml
 from handlers.errors import CaseNotFound, InvalidAction
 from handlers.escalation import escalate_overdue
 from handlers.intake import handle_inbound
@@ -70,6 +70,7 @@ __all__ = [
     "cluster_of",
     "cluster_sizes",
     "count_problems",
+    "correction_examples",
     "create_staff",
     "do_accept_case",
     "do_answer_cluster",

@@ -26,27 +26,29 @@ async def _unique_code(turn: Turn) -> str:
 
 
 async def open_case(turn: Turn) -> Case:
-    """Turn the confirmed draft into a case owned by exactly one unit, with its deadlines."""
-    d: dict[str, Any] = turn.draft
+    """Turn the draft into a case owned by exactly one unit, with its deadlines."""
+    d = turn.draft
+    if d.domain is None:
+        raise ValueError("a case needs a domain")
     now = turn.core.clock()
-    unit = await route(turn.session, d["domain"], d.get("province"), d.get("commune"))
-    accept_by, resolve_by = case_deadlines(turn.core.config, d["domain"], bool(d.get("urgent")), now)
-    nlu: dict[str, Any] = d.get("nlu") or {}
+    unit = await route(turn.session, d.domain, d.province, d.commune)
+    accept_by, resolve_by = case_deadlines(turn.core.config, d.domain, d.urgent, now)
+    nlu: dict[str, Any] = d.nlu.model_dump(mode="json") if d.nlu else {}
     case = Case(
         code=await _unique_code(turn),
         citizen_id=turn.citizen.id,
         conversation_id=turn.conversation.id,
         channel=turn.conversation.channel,
-        description=d["description"],
-        domain=d["domain"],
+        description=d.description,
+        domain=d.domain,
         nlu_label=nlu.get("label"),
         nlu_confidence=nlu.get("confidence"),
-        domain_chosen_by=d.get("domain_by", "nlu"),
-        province=d.get("province"),
-        commune=d.get("commune"),
-        urgent=bool(d.get("urgent")),
-        anonymous=d.get("contact") == "anonymous",
-        contact_phone=d.get("phone"),
+        domain_chosen_by=d.domain_by or "nlu",
+        province=d.province,
+        commune=d.commune,
+        urgent=d.urgent,
+        anonymous=d.contact == "anonymous",
+        contact_phone=d.phone,
         status=CaseStatus.OPEN,
         unit=unit,
         accept_deadline=accept_by,
@@ -59,15 +61,49 @@ async def open_case(turn: Turn) -> Case:
     await turn.session.execute(
         update(Message)
         .where(Message.conversation_id == turn.conversation.id, Message.case_id.is_(None),
-               Message.id >= int(d.get("first_message_id", turn.message.id)))
+               Message.id >= (d.first_message_id or turn.message.id))
         .values(case_id=case.id)
     )
     turn.message.case_id = case.id
-    turn.session.add(CaseEvent(case_id=case.id, kind="created", actor=citizen_actor(turn), created_at=now,
-                               data={"unit": unit.key, "domain": case.domain, "nlu": nlu,
-                                     "domain_by": case.domain_chosen_by, "urgent": case.urgent,
-                                     "cluster": case.cluster_id}))
+    data: dict[str, Any] = {"unit": unit.key, "domain": case.domain, "nlu": nlu,
+                            "domain_by": case.domain_chosen_by, "urgent": case.urgent,
+                            "cluster": case.cluster_id}
+    if d.split_from:
+        data["split_from"] = d.split_from
+    turn.session.add(CaseEvent(case_id=case.id, kind="created", actor=citizen_actor(turn), created_at=now, data=data))
     return case
+
+
+async def own_open_case(turn: Turn, code: str) -> Case | None:
+    return await turn.session.scalar(
+        select(Case).where(Case.code == code, Case.conversation_id == turn.conversation.id,
+                           Case.status.in_([s for s in CaseStatus if s.is_open])).with_for_update(of=Case))
+
+
+async def complete_case(turn: Turn, case: Case) -> bool:
+    """An urgent case was filed before its place and contact were known: what the citizen tells
+    now completes it. A case no unit has accepted yet moves to the more specific unit the place
+    points to; once accepted, its unit keeps it. True when anything changed."""
+    d = turn.draft
+    changes: dict[str, Any] = {}
+    wanted = {"province": d.province, "commune": d.commune, "contact_phone": d.phone,
+              "anonymous": d.contact == "anonymous"}
+    for field_name, value in wanted.items():
+        if value != getattr(case, field_name) and (value or field_name == "anonymous"):
+            changes[field_name] = value
+            setattr(case, field_name, value)
+    turn.message.case_id = case.id
+    if not changes:
+        return False
+    event = {k: ("<phone>" if k == "contact_phone" else v) for k, v in changes.items()}
+    turn.session.add(CaseEvent(case_id=case.id, kind="details", actor=citizen_actor(turn), data=event))
+    unit = await route(turn.session, case.domain, case.province, case.commune)
+    if case.status is CaseStatus.OPEN and unit.id != case.unit_id:
+        turn.session.add(CaseEvent(case_id=case.id, kind="rerouted", actor="system",
+                                   reason="citizen gave the place after an urgent filing",
+                                   data={"from_unit": case.unit.key, "to_unit": unit.key}))
+        case.unit = unit
+    return True
 
 
 async def case_for_reply(turn: Turn) -> Case | None:
@@ -86,11 +122,7 @@ async def case_for_reply(turn: Turn) -> Case | None:
 async def named_open_case(turn: Turn, text: str) -> Case | None:
     """The citizen's own open case whose tracking code the text names, if any."""
     code = parse_code(text)
-    if code is None:
-        return None
-    return await turn.session.scalar(
-        select(Case).where(Case.code == code, Case.conversation_id == turn.conversation.id,
-                           Case.status.in_([s for s in CaseStatus if s.is_open])).with_for_update(of=Case))
+    return None if code is None else await own_open_case(turn, code)
 
 
 async def last_resolved_unrated(turn: Turn) -> Case | None:
@@ -128,7 +160,7 @@ async def rate_case(turn: Turn, code: str, rating: int) -> None:
 
 def status_line(turn: Turn, case: Case) -> str:
     return turn.t("status.line", code=case.code, status=turn.t(f"status.{case.status.value}"),
-                  unit=case.unit.name, deadline=format_local(case.resolve_deadline, turn.core.config))
+                  unit=case.unit.name, deadline=format_local(case.resolve_deadline, turn.core.config, turn.language))
 
 
 async def report_status(turn: Turn, code: str | None) -> None:

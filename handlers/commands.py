@@ -1,8 +1,9 @@
 """Slash commands: they work from any state of the dialogue."""
 from __future__ import annotations
 
+from handlers import consent
 from handlers.cases import report_status
-from handlers.dialogue import ask_consent, cancel, start_report
+from handlers.dialogue import cancel, consent_gate, start_report
 from handlers.texts import LANGUAGES
 from handlers.tracking import parse_code
 from handlers.turn import Turn
@@ -19,12 +20,11 @@ def split_command(text: str) -> tuple[str, str] | None:
 
 async def on_command(turn: Turn, command: str, args: str) -> None:
     if command in ("start", "new"):
-        if turn.citizen.consent_at is None:
-            ask_consent(turn)
-        else:
-            if command == "start":
-                turn.say("welcome")
-            start_report(turn)
+        if await consent_gate(turn, full=command == "start"):
+            return
+        if command == "start":
+            turn.say("welcome")
+        start_report(turn)
     elif command == "status":
         code = parse_code(args) if args else None
         if args and code is None:
@@ -33,6 +33,8 @@ async def on_command(turn: Turn, command: str, args: str) -> None:
             await report_status(turn, code)
     elif command == "cancel":
         cancel(turn)
+    elif command == "withdraw":
+        await consent.withdraw(turn)
     elif command == "help":
         turn.say("help")
     elif command in ("lang", "language") and args.lower() in LANGUAGES:

@@ -1,5 +1,6 @@
-"""Misroutes become training data: the text of each case staff moved to another domain, with the
-domain they chose, written in Rasa's NLU format for `langnghe nlu train`."""
+"""Labels people gave become training data for the next model: the domain a citizen chose when
+the classifier was unsure (or wrong), and the domain staff moved a misrouted case to. Written in
+Rasa's NLU format for `langnghe nlu train`, personal data masked."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,22 +13,41 @@ from storage import Case, CaseEvent, Database
 __all__ = ["mask_personal", "misroute_examples", "to_rasa_yaml"]  # mask_personal: kept for old imports
 
 
-async def misroute_examples(db: Database) -> dict[str, list[str]]:
-    """label -> texts, from the latest domain each misrouted case was moved to."""
-    async with db.sessions() as session:
-        rows = (await session.execute(
-            select(Case.id, Case.description, CaseEvent.data).join(CaseEvent, CaseEvent.case_id == Case.id)
-            .where(CaseEvent.kind == "reassigned").order_by(CaseEvent.id))).all()
-    final: dict[int, tuple[str, str]] = {}
-    for case_id, description, data in rows:
-        if data.get("misroute"):
-            final[case_id] = (data["to_domain"], description)
+def _grouped(final: dict[int, tuple[str, str]]) -> dict[str, list[str]]:
     examples: defaultdict[str, list[str]] = defaultdict(list)
     for label, description in final.values():
         line = " ".join(mask_personal(description).split())
         if line and line not in examples[label]:
             examples[label].append(line)
     return dict(examples)
+
+
+async def _misroutes(db: Database) -> dict[int, tuple[str, str]]:
+    """case id -> (the latest domain staff moved it to, its text)."""
+    async with db.sessions() as session:
+        rows = (await session.execute(
+            select(Case.id, Case.description, CaseEvent.data).join(CaseEvent, CaseEvent.case_id == Case.id)
+            .where(CaseEvent.kind == "reassigned").order_by(CaseEvent.id))).all()
+    return {case_id: (data["to_domain"], description) for case_id, description, data in rows if data.get("misroute")}
+
+
+async def _citizen_choices(db: Database) -> dict[int, tuple[str, str]]:
+    """case id -> (the domain the citizen picked from the buttons, its text)."""
+    async with db.sessions() as session:
+        rows = (await session.execute(
+            select(Case.id, Case.description, CaseEvent.data).join(CaseEvent, CaseEvent.case_id == Case.id)
+            .where(CaseEvent.kind == "created", Case.domain_chosen_by == "citizen").order_by(CaseEvent.id))).all()
+    return {case_id: (data["domain"], description) for case_id, description, data in rows if data.get("domain")}
+
+
+async def misroute_examples(db: Database) -> dict[str, list[str]]:
+    """label -> texts, from the latest domain each misrouted case was moved to."""
+    return _grouped(await _misroutes(db))
+
+
+async def correction_examples(db: Database) -> dict[str, list[str]]:
+    """label -> texts, from citizens' choices and staff's misroutes; staff have the last word."""
+    return _grouped({**await _citizen_choices(db), **await _misroutes(db)})
 
 
 def to_rasa_yaml(examples: dict[str, list[str]]) -> str:

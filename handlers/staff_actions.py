@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.buttons import Rate
 from handlers.clusters import regroup_after_domain_change
 from handlers.core import Core
 from handlers.deadlines import case_deadlines
@@ -153,7 +154,7 @@ async def do_resolve_case(core: Core, staff: StaffAccount, code: str, result: st
         _accept(case, session, staff, now)
         case.status, case.resolved_at, case.result = CaseStatus.RESOLVED, now, body
         _event(session, case, "resolved", staff, now, text=body)
-        stars = tuple(Button(str(n), f"rate:{case.code}:{n}") for n in range(1, 6))
+        stars = tuple(Button(str(n), Rate(code=case.code, stars=n).pack()) for n in range(1, 6))
         await _notify(session, case, "staff.resolved", f"staff:{staff.username}", (stars,), text=body)
 
     return await _on_open_case(core, staff, code, change)

@@ -40,7 +40,78 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "vi": "Nút này thuộc một câu hỏi cũ. Bạn trả lời câu hỏi mới nhất giúp mình nhé.",
         "en": "That button belongs to an earlier question. Please answer the latest one.",
     },
+    "consent.pending": {
+        "vi": "Mình đã nhận tin của bạn, bạn đồng ý để mình xử lý nhé?",
+        "en": "I have your message. Do you agree that I handle it?",
+    },
+    "consent.remind": {
+        "vi": "Để mình giúp được, bạn cho mình biết bạn có đồng ý với việc lưu và xử lý tin nhắn ở trên không nhé?",
+        "en": "So that I can help, please tell me whether you agree to the storing and handling described above.",
+    },
+    "consent.withdrawn": {
+        "vi": "Bạn đã rút lại sự đồng ý. Mình đã xóa những gì bạn gửi mà chưa thuộc hồ sơ nào, và sẽ không "
+        "xử lý tin nhắn mới cho đến khi bạn đồng ý lại (gõ /start).",
+        "en": "You have withdrawn your consent. I erased what you sent that is not part of a case, and will "
+        "not handle new messages until you agree again (type /start).",
+    },
+    "consent.withdrawn_cases": {
+        "vi": "Các hồ sơ đã gửi trước đó ({codes}) vẫn được xử lý theo quy định; nơi xử lý vẫn có thể trả lời bạn ở đây.",
+        "en": "Cases you already sent ({codes}) are still handled as the law requires; their staff may still "
+        "answer you here.",
+    },
+    "consent.nothing_to_withdraw": {
+        "vi": "Bạn chưa đồng ý nên mình chưa lưu và xử lý gì của bạn cả.",
+        "en": "You have not agreed, so nothing of yours is stored or handled.",
+    },
     "consent.thanks": {"vi": "Cảm ơn bạn đã đồng ý.", "en": "Thank you for agreeing."},
+    "button.unknown": {
+        "vi": "Mình không hiểu nút này (có thể nó thuộc một phiên bản cũ). Bạn cứ nhắn tiếp, hoặc gõ /help nhé.",
+        "en": "I do not understand that button (it may be from an older version). Just go on writing, or type /help.",
+    },
+    "smalltalk.greeting": {
+        "vi": "Chào bạn! Mình là Lắng Nghe. Bạn gặp vấn đề gì cần phản ánh, cứ kể cho mình nhé.",
+        "en": "Hello! I am Lắng Nghe. If something needs reporting, just tell me about it.",
+    },
+    "smalltalk.thanks": {
+        "vi": "Không có gì ạ! Khi cần phản ánh điều gì, bạn cứ nhắn cho mình.",
+        "en": "You are welcome! Write to me whenever you need to report something.",
+    },
+    "smalltalk.chitchat": {
+        "vi": "Mình là trợ lý tiếp nhận phản ánh nên chưa trò chuyện được nhiều 😊 Khi có việc cần phản ánh, "
+        "bạn kể cho mình nhé.",
+        "en": "I am an assistant for reports, so I am not much of a talker 😊 When something needs reporting, tell me.",
+    },
+    "smalltalk.bot_question": {
+        "vi": "Mình là Lắng Nghe, kênh tiếp nhận phản ánh của người dân. Mình hỏi vài câu, rồi chuyển phản ánh đến "
+        "đúng tổ chức (Công đoàn, Hội Nông dân, Hội Phụ nữ, Đoàn Thanh niên, Hội Cựu chiến binh hoặc Mặt trận "
+        "Tổ quốc) và gửi bạn mã để theo dõi. Gõ /help để xem các lệnh.",
+        "en": "I am Lắng Nghe, a channel for citizens' feedback. I ask a few questions, pass your report to the one "
+        "body responsible and give you a code to follow it. Type /help for the commands.",
+    },
+    "smalltalk.abuse": {
+        "vi": "Mình hiểu có thể bạn đang rất bực. Nếu có việc gì chưa được giải quyết, bạn kể cụ thể cho mình, "
+        "mình sẽ chuyển đến đúng nơi xử lý.",
+        "en": "I understand you may be very upset. If something has not been dealt with, tell me what happened "
+        "and I will pass it to the right body.",
+    },
+    "second.noticed": {
+        "vi": "Mình thấy tin của bạn còn nhắc đến một việc khác, thuộc {second}. Mình sẽ gửi việc chính trước, "
+        "rồi hỏi bạn có muốn gửi việc kia thành một phản ánh riêng không.",
+        "en": "Your message also mentions another matter, for {second}. I will send the main one first, then "
+        "ask whether you want the other filed as a report of its own.",
+    },
+    "second.offer": {
+        "vi": "Bạn có muốn gửi cả việc thuộc {second} thành một phản ánh riêng không?",
+        "en": "Do you want the matter for {second} filed as a report of its own too?",
+    },
+    "second.declined": {
+        "vi": "Vâng, mình chỉ gửi hồ sơ {code}. Khi cần, bạn gõ /new để gửi phản ánh mới.",
+        "en": "All right, only case {code} is sent. Type /new whenever you want to report something else.",
+    },
+    "second.started": {
+        "vi": "Mình đã soạn sẵn phản ánh thứ hai từ tin nhắn của bạn (liên quan đến hồ sơ {code}).",
+        "en": "I have prepared the second report from your message (related to case {code}).",
+    },
     "problem.ask": {
         "vi": "Bạn hãy kể vấn đề bạn gặp phải (càng cụ thể càng tốt: việc gì, ở đâu, từ bao giờ).",
         "en": "Please describe your problem (what, where, since when).",
@@ -54,14 +125,35 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "That message is too long ({length} characters, at most {limit}). Please shorten it or split it.",
     },
     "urgent.notice": {
-        "vi": "⚠️ Nếu bạn hoặc ai đó đang gặp nguy hiểm, hãy gọi ngay: 113 (công an), 115 (cấp cứu), "
-        "111 (tổng đài bảo vệ trẻ em). Chúng tôi sẽ chuyển phản ánh này đến nơi xử lý khẩn.",
-        "en": "⚠️ If you or someone is in danger, call now: 113 (police), 115 (ambulance), 111 (child protection). "
-        "We are passing this on as urgent.",
+        "vi": "⚠️ Nếu bạn hoặc ai đó đang gặp nguy hiểm, hãy gọi ngay:\n"
+        "📞 113 – Công an\n📞 114 – Cứu hỏa, cứu nạn\n📞 115 – Cấp cứu\n📞 111 – Bảo vệ trẻ em\n"
+        "📞 1900 969 680 – Đường dây nóng phòng chống bạo lực giới",
+        "en": "⚠️ If you or someone is in danger, call now:\n"
+        "📞 113 – Police\n📞 114 – Fire and rescue\n📞 115 – Ambulance\n📞 111 – Child protection\n"
+        "📞 1900 969 680 – Gender-based violence hotline",
+    },
+    "urgent.filed": {
+        "vi": "🚨 Mình đã gửi ngay phản ánh KHẨN của bạn. Mã tra cứu: {code}\nNơi xử lý: {unit}\n"
+        "Hạn xử lý: {deadline}\nĐể cán bộ giúp được nhanh hơn, bạn trả lời thêm vài câu dưới đây (có thể bỏ qua).",
+        "en": "🚨 Your URGENT report is sent already. Tracking code: {code}\nHandled by: {unit}\n"
+        "Due: {deadline}\nTo help staff reach you sooner, please answer a few more questions (you may skip them).",
+    },
+    "urgent.updated": {
+        "vi": "Đã cập nhật hồ sơ {code}.\nNơi xử lý: {unit}\nĐịa bàn: {place}\nLiên hệ: {contact}",
+        "en": "Case {code} is updated.\nHandled by: {unit}\nPlace: {place}\nContact: {contact}",
+    },
+    "urgent.stopped": {
+        "vi": "Được, mình không hỏi thêm. Hồ sơ {code} vẫn đang được xử lý khẩn.",
+        "en": "All right, no more questions. Case {code} is still being handled as urgent.",
     },
     "domain.ask": {
         "vi": "Mình chưa chắc phản ánh này thuộc lĩnh vực nào. Bạn chọn giúp nơi phù hợp nhất:",
         "en": "I am not sure which body this belongs to. Please choose the best fit:",
+    },
+    "domain.ask_two": {
+        "vi": "Phản ánh này có thể thuộc {first} hoặc {second}. Bạn chọn giúp nơi phù hợp nhất "
+        "(hoặc một nơi khác bên dưới):",
+        "en": "This could belong to {first} or to {second}. Please choose the best fit (or another one below):",
     },
     "province.ask": {
         "vi": "Bạn đang ở tỉnh/thành phố nào? (ví dụ: Bắc Ninh, TP Hồ Chí Minh; tên tỉnh cũ như Bình Dương cũng được)",
@@ -126,15 +218,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "help": {
         "vi": "Bạn chỉ cần nhắn vấn đề của mình, mình sẽ hỏi thêm khi cần.\n"
         "/new – gửi phản ánh mới\n/status MÃ – xem tiến độ (ví dụ /status LN-7K3Q9P)\n"
-        "/cancel – hủy phản ánh đang soạn\n/help – hướng dẫn\n"
-        "Khẩn cấp: 113 (công an), 114 (cứu hỏa), 115 (cấp cứu), 111 (bảo vệ trẻ em).",
+        "/cancel – hủy phản ánh đang soạn\n/withdraw – rút lại đồng ý, xóa những gì chưa gửi\n/help – hướng dẫn\n"
+        "Khẩn cấp: 113 (công an), 114 (cứu hỏa), 115 (cấp cứu), 111 (bảo vệ trẻ em), "
+        "1900 969 680 (phòng chống bạo lực giới).",
         "en": "Just write your problem; I will ask for what is missing.\n/new – new report\n"
-        "/status CODE – follow a case\n/cancel – cancel the report in progress\n/help – this help\n"
-        "Emergencies: 113 police, 114 fire, 115 ambulance, 111 child protection.",
+        "/status CODE – follow a case\n/cancel – cancel the report in progress\n"
+        "/withdraw – withdraw consent, erase what is not sent\n/help – this help\n"
+        "Emergencies: 113 police, 114 fire, 115 ambulance, 111 child protection, "
+        "1900 969 680 gender-based violence.",
     },
     "unknown_command": {
-        "vi": "Mình không hiểu lệnh {command}. Các lệnh có thể dùng: /new, /status, /cancel, /help.",
-        "en": "I do not know the command {command}. Available: /new, /status, /cancel, /help.",
+        "vi": "Mình không hiểu lệnh {command}. Các lệnh có thể dùng: /new, /status, /cancel, /withdraw, /help.",
+        "en": "I do not know the command {command}. Available: /new, /status, /cancel, /withdraw, /help.",
     },
     "unsupported": {
         "vi": "Hiện mình chỉ đọc được tin nhắn chữ. Bạn gõ nội dung bằng chữ giúp mình nhé.",
@@ -183,6 +278,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "button.agree": {"vi": "Đồng ý", "en": "I agree"},
     "button.decline": {"vi": "Không đồng ý", "en": "I do not agree"},
+    "button.second_yes": {"vi": "Gửi cả việc này", "en": "File it too"},
+    "button.second_no": {"vi": "Không, cảm ơn", "en": "No, thanks"},
     "button.skip": {"vi": "Bỏ qua", "en": "Skip"},
     "button.contact_chat": {"vi": "Nhắn qua đây", "en": "Message me here"},
     "button.contact_anonymous": {"vi": "Ẩn danh", "en": "Anonymous"},

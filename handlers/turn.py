@@ -6,11 +6,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import draft as drafts
+from handlers.buttons import ButtonData
 from handlers.core import Core
+from handlers.draft import Draft
 from handlers.outbox import queue_message
 from handlers.texts import render
 from handlers.types import Button, Inbound, Reply
+from nlu import Analysis
 from storage import Citizen, Conversation, Message
+
+Rows = tuple[tuple[tuple[str, ButtonData], ...], ...]
 
 
 @dataclass
@@ -22,25 +28,49 @@ class Turn:
     citizen: Citizen
     message: Message
     replies: list[Reply] = field(default_factory=list)
+    danger_said: bool = False  # the emergency numbers are in this turn's replies already
+    _draft: Draft | None = field(default=None, init=False, repr=False)
+    _analyses: dict[str, Analysis] = field(default_factory=dict, init=False, repr=False)
+
+    # --- the draft: the only place that reads or writes conversation.draft ---------------------
 
     @property
-    def draft(self) -> dict[str, Any]:
-        return self.conversation.draft
+    def draft(self) -> Draft:
+        if self._draft is None:
+            self._draft = drafts.load(self.conversation.draft)
+        return self._draft
+
+    def set_draft(self, **changes: Any) -> None:
+        self._store(drafts.Draft.model_validate({**self.draft.model_dump(), **changes}))
+
+    def reset(self, state: str, **draft: Any) -> None:
+        self.conversation.state = state
+        self._store(drafts.Draft.model_validate(draft))
+
+    def _store(self, draft: Draft) -> None:
+        self._draft = draft
+        self.conversation.draft = drafts.dump(draft)  # a new dict, so SQLAlchemy sees the change
 
     @property
     def language(self) -> str:
         return self.citizen.language
 
-    def set_draft(self, **changes: Any) -> None:
-        # A new dict so SQLAlchemy sees the JSON column change.
-        self.conversation.draft = {**self.conversation.draft, **changes}
+    async def analyse(self, text: str) -> Analysis:
+        """The NLU's reading of `text`, asked once per turn however many steps need it."""
+        if text not in self._analyses:
+            self._analyses[text] = await self.core.nlu.analyse(text)
+        return self._analyses[text]
 
-    def reset(self, state: str, **draft: Any) -> None:
-        self.conversation.state = state
-        self.conversation.draft = dict(draft)
+    # --- replies -------------------------------------------------------------------------------
 
-    def say(self, key: str, buttons: tuple[tuple[tuple[str, str], ...], ...] = (), **params: Any) -> None:
-        self.replies.append(Reply(key, params, buttons))
+    def say(self, key: str, buttons: Rows = (), *, before_all: bool = False, alone: bool = False, **params: Any) -> None:
+        """Queue a reply; `before_all` puts it before everything said so far, `alone` in its own message."""
+        packed = tuple(tuple((label, data.pack()) for label, data in row) for row in buttons)
+        reply = Reply(key, params, packed, alone)
+        if before_all:
+            self.replies.insert(0, reply)
+        else:
+            self.replies.append(reply)
 
     def t(self, key: str, **params: Any) -> str:
         return render(key, self.language, params)
@@ -57,7 +87,14 @@ class Turn:
             rows = tuple(
                 tuple(Button(render(label, self.language), value) for label, value in row) for row in reply.buttons
             )
-            pending.append(render(reply.key, self.language, reply.params))
+            text = render(reply.key, self.language, reply.params)
+            if reply.alone:
+                if pending:
+                    emit("\n\n".join(pending))
+                    pending = []
+                emit(text, rows)
+                continue
+            pending.append(text)
             if rows:
                 emit("\n\n".join(pending), rows)
                 pending = []

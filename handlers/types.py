@@ -48,6 +48,7 @@ class Reply:
     key: str
     params: dict[str, Any] = field(default_factory=dict)
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+    alone: bool = False  # sent as its own message (the emergency numbers), never merged
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,9 +33,14 @@ class CoreChat:
     async def say(self, text: str) -> str:
         return "\n".join(r.text for r in await self._send(InboundKind.TEXT, text))
 
-    async def press(self, value: str) -> str:
-        shown = {b.value for r in self.received for row in r.buttons for b in row}
-        assert value in shown, f"button {value!r} never shown; shown: {sorted(shown)}"
+    async def messages(self, text: str) -> list[str]:
+        """Say `text`; the bot's answers one message each, in the order the citizen sees them."""
+        return [r.text for r in await self._send(InboundKind.TEXT, text)]
+
+    async def press(self, value: str, *, shown: bool = True) -> str:
+        """Press a button the bot showed (`shown=False`: one from an old keyboard or a forged one)."""
+        offered = {b.value for r in self.received for row in r.buttons for b in row}
+        assert not shown or value in offered, f"button {value!r} never shown; shown: {sorted(offered)}"
         return "\n".join(r.text for r in await self._send(InboundKind.BUTTON, data=value))
 
     def buttons(self) -> list[str]:
@@ -46,10 +51,11 @@ class CoreChat:
         await self.press("consent:yes")
 
     async def file_report(self, text: str) -> str:
-        """Consent, tell the problem, skip the commune, reply in the chat, send: the short path."""
+        """Consent, tell the problem, skip the commune, reply in the chat, send: the short path.
+        An urgent story is filed at once; its follow-up questions are then answered the same way."""
         await self.consent()
-        await self.say(text)
+        told = await self.say(text)
         await self.press("skip:commune")
         if "contact:chat" in self.buttons():  # not asked when the story already gave a phone number
             await self.press("contact:chat")
-        return await self.press("confirm:send")
+        return told if "Mã tra cứu" in told else await self.press("confirm:send")

@@ -7,8 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from handlers import Core, NluPort
+from nlu import LABELS, Location
 from storage import Case, CaseEvent, Conversation, Message
 from tests.chat_driver import CoreChat
+from tests.nlu_double import ScriptedNlu, close_call
 
 
 async def test_declining_consent_is_respected_and_erases_what_was_written(core: Core) -> None:
@@ -67,10 +69,16 @@ async def test_unsure_classifier_asks_with_buttons_and_keeps_the_choice(core: Co
     core.nlu = NluPort(doubtful)
     chat = CoreChat(core)
     await chat.consent()
-    reply = await chat.say("con trai tôi 17 tuổi muốn học nghề sửa điện thoại, ở Đà Nẵng")
+    story = "con trai tôi 17 tuổi muốn học nghề sửa điện thoại, ở Đà Nẵng"
+    reply = await chat.say(story)
     assert "chưa chắc" in reply
     choices = chat.buttons()
-    assert choices[-1] == "domain:other" and 2 <= len(choices) <= 4
+    # the classifier's two likeliest bodies first, then every other one, the Front's desk last
+    top_two = [f"domain:{label}" for label, _p in doubtful.analyse(story).classification.ranking[:2]]
+    assert choices[:2] == top_two
+    assert sorted(choices) == sorted(f"domain:{label}" for label in LABELS)
+    if "domain:other" not in top_two:
+        assert choices[-1] == "domain:other"
     await chat.press("domain:youth")
     await chat.press("skip:commune")
     await chat.press("contact:chat")
@@ -80,19 +88,25 @@ async def test_unsure_classifier_asks_with_buttons_and_keeps_the_choice(core: Co
         assert (case.domain, case.domain_chosen_by, case.unit.key) == ("youth", "citizen", "youth.da-nang")
 
 
-async def test_urgent_message_gives_emergency_numbers_and_short_deadline(core: Core) -> None:
+async def test_urgent_message_gives_emergency_numbers_first_and_is_filed_at_once(core: Core) -> None:
+    # Issue 7: an urgent report no longer waits for the summary and "Send"; it is filed at once
+    # and its commune and contact are asked afterwards.
     chat = CoreChat(core)
     await chat.consent()
-    reply = await chat.say("chồng tôi đang cầm dao dọa giết tôi, tôi ở Hải Phòng, cứu tôi với")
-    assert "113" in reply and "115" in reply and "111" in reply
-    await chat.press("skip:commune")
-    summary = await chat.press("contact:chat")
-    assert "KHẨN" in summary
-    await chat.press("confirm:send")
+    messages = await chat.messages("chồng tôi đang cầm dao dọa giết tôi, tôi ở Hải Phòng, cứu tôi với")
+    numbers = messages[0]
+    assert all(n in numbers for n in ("113", "114", "115", "111", "1900 969 680"))
+    assert "Mã tra cứu: LN-" in messages[1] and "KHẨN" in messages[1]
+    assert "xã/phường nào của Hải Phòng" in messages[1]
     async with core.db.sessions() as session:
         case = await session.scalar(select(Case))
-        assert case.urgent and case.domain == "women"
+        assert case.urgent and case.domain == "women" and case.unit.key == "women.hai-phong"
         assert case.resolve_deadline - case.created_at == timedelta(hours=24)
+    await chat.press("skip:commune")
+    done = await chat.press("contact:chat")
+    assert case.code in done and "Đã cập nhật" in done
+    async with core.db.sessions() as session:
+        assert len((await session.scalars(select(Case))).all()) == 1
 
 
 async def test_restart_mid_dialogue_continues_where_the_citizen_was(core: Core) -> None:
@@ -198,3 +212,32 @@ async def test_a_phone_number_in_the_story_is_not_asked_again(core: Core) -> Non
     summary = await chat.press("skip:commune")
     assert "liên hệ với bạn thế nào" not in summary
     assert "điện thoại 0987654321" in summary
+
+
+async def test_two_bodies_too_close_to_call_are_named_and_offered_first(core: Core, nlu_port: NluPort) -> None:
+    core.nlu = ScriptedNlu(nlu_port, {"tăng ca": {"classification": close_call("union", "women")}})
+    chat = CoreChat(core)
+    await chat.consent()
+    reply = await chat.say("em bầu 7 tháng mà công ty vẫn bắt tăng ca đêm, em ở Bắc Ninh")
+    assert "có thể thuộc Lao động, việc làm (Công đoàn) hoặc Phụ nữ, gia đình (Hội Phụ nữ)" in reply
+    assert chat.buttons()[:2] == ["domain:union", "domain:women"] and len(chat.buttons()) == len(LABELS)
+    assert "xã/phường nào của Bắc Ninh" in await chat.press("domain:women")
+
+
+async def test_a_commune_given_with_its_province_is_not_asked_again(core: Core, nlu_port: NluPort) -> None:
+    tien_du = Location("Bắc Ninh", 24, "Xã Tiên Du", 9319, None)
+    core.nlu = ScriptedNlu(nlu_port, {"Tiên Du": {"location": tien_du}})
+    chat = CoreChat(core)
+    await chat.consent()
+    reply = await chat.say("công ty ở xã Tiên Du, Bắc Ninh nợ lương em 2 tháng")
+    assert "xã/phường nào" not in reply and "liên hệ với bạn" in reply
+    summary = await chat.press("contact:chat")
+    assert "Xã Tiên Du, Bắc Ninh" in summary
+
+
+async def test_a_commune_and_province_in_answer_to_the_province_question_are_both_taken(core: Core) -> None:
+    chat = CoreChat(core)
+    await chat.consent()
+    assert "tỉnh/thành phố nào" in await chat.say("lúa nhà tôi bị sâu cuốn lá phá hết, phun thuốc không ăn thua")
+    reply = await chat.say("xã Tiên Du, Bắc Ninh")
+    assert "xã/phường nào" not in reply and "liên hệ với bạn" in reply
