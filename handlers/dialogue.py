@@ -365,9 +365,14 @@ async def on_text(turn: Turn, text: str) -> None:
         await on_idle(turn, text)
 
 
-async def small_talk(turn: Turn, text: str) -> bool:
-    """Answer a greeting, thanks or insult kindly and, mid-report, ask the open question again."""
+async def small_talk(turn: Turn, text: str, answering: bool = False) -> bool:
+    """Answer a greeting, thanks or insult kindly and, mid-report, ask the open question again.
+
+    In answer to a question, small talk ("không biết", "ok") is a reply that did not answer it,
+    so it gets the question's own help rather than a chat about the bot."""
     if not text.strip() or not smalltalk.not_a_report(analysis := await turn.analyse(text)):
+        return False
+    if answering and analysis.intent == "chitchat":
         return False
     smalltalk.answer(turn, analysis)
     if turn.conversation.state in DRAFTING and turn.conversation.state != PROBLEM:
@@ -388,7 +393,7 @@ def keep_story(turn: Turn, text: str) -> None:
 
 async def not_an_answer(turn: Turn, text: str) -> bool:
     """Text that does not answer the question: small talk, or more of the story."""
-    if await small_talk(turn, text):
+    if await small_talk(turn, text, answering=True):
         return True
     if is_more_story(text):
         await append_text(turn, text)

@@ -1,6 +1,7 @@
 """Run Alembic migrations from code: `langnghe migrate`, `make run` and the tests all use this."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -25,12 +26,27 @@ def _upgrade(connection: Connection, cfg: Config, revision: str) -> None:
     command.upgrade(cfg, revision)
 
 
+def _downgrade(connection: Connection, cfg: Config, revision: str) -> None:
+    cfg.attributes["connection"] = connection
+    command.downgrade(cfg, revision)
+
+
 def _foreign_key_problems(connection: Connection) -> list[tuple[object, ...]]:
     return [tuple(row) for row in connection.exec_driver_sql("PRAGMA foreign_key_check")]
 
 
 async def upgrade_to(db: Database, revision: str = "head") -> None:
-    """Bring the schema to `revision` over the application's own engine.
+    """Bring the schema up to `revision` over the application's own engine (see `_migrate`)."""
+    await _migrate(db, revision, _upgrade)
+
+
+async def downgrade_to(db: Database, revision: str) -> None:
+    """Take the schema back to `revision` (tests and rollbacks), with the same care as upgrades."""
+    await _migrate(db, revision, _downgrade)
+
+
+async def _migrate(db: Database, revision: str, step: Callable[[Connection, Config, str], None]) -> None:
+    """Run one Alembic command over the application's own engine.
 
     SQLite changes a table's constraints by rebuilding it, and dropping the old copy would trip the
     foreign keys of the rows pointing at it; so they are off during the migration (a PRAGMA that
@@ -43,7 +59,7 @@ async def upgrade_to(db: Database, revision: str = "head") -> None:
             await conn.commit()
         try:
             async with conn.begin():
-                await conn.run_sync(_upgrade, cfg, revision)
+                await conn.run_sync(step, cfg, revision)
                 if db.is_sqlite and (problems := await conn.run_sync(_foreign_key_problems)):
                     raise RuntimeError(f"migration broke foreign keys: {problems[:5]}")
         finally:

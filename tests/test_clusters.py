@@ -172,22 +172,16 @@ async def test_console_shows_the_badge_the_list_and_answers_all(core: Core, live
 
 
 async def test_upgrade_from_0001_adds_clusters_and_matches_the_models(database_url: str) -> None:
-    from alembic import command
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from storage import Base, create_database
-    from storage.migrate import alembic_config, upgrade_to_head
+    from storage.migrate import downgrade_to, upgrade_to_head
 
     db = create_database(database_url)
     try:
-        def down(connection: object) -> None:
-            cfg = alembic_config(database_url)
-            cfg.attributes["connection"] = connection
-            command.downgrade(cfg, "0001")
-
+        await downgrade_to(db, "0001")
         async with db.engine.begin() as conn:
-            await conn.run_sync(down)
             columns = await conn.run_sync(lambda c: [col["name"] for col in _inspect(c).get_columns("cases")])
         assert "cluster_id" not in columns
         await upgrade_to_head(db)
