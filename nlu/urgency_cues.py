@@ -83,6 +83,9 @@ TAGS: dict[str, list[str]] = {
     "FORCED": _w("ban dam, tiep khach, lay chong, ket hon, lua dao, lam viec khong luong, lam gai, di khach"),
     "DEMAND": _w("doi, dua"),
     "RELEASE": _w("moi tha, thi moi tha, moi cho ve, tha nguoi"),
+    "SWALLOW": _w("uong, nuot, uong het, uong ca, nuot het, uong nguyen"),
+    "POISON": _w("thuoc ngu, thuoc chuot, thuoc tru sau, thuoc diet co, thuoc sau, lo thuoc, vi thuoc, "
+                 "ca lo thuoc, het lo thuoc, ca vi thuoc, thuoc doc, axit, nuoc tay"),
     "FROM": _w("tu"),
     "UNTIL": _w("toi gio, den gio, den nay, toi nay, gio, nay"),
 }
@@ -93,6 +96,7 @@ PAIRS: list[tuple[str, str, str, int]] = [
     ("threat", "THREATV", "KILL", 3),
     ("threat", "TIMEF", "KILL", 5),
     ("self_harm", "INTENT", "DIE", 2),
+    ("self_harm", "SWALLOW", "POISON", 3),
     ("child", "CHILD", "CHILD_HARM", 4),
     ("child", "CONFV", "CHILD", 2),
     ("child", "SEXV", "CHILD", 2),

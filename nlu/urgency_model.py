@@ -31,10 +31,13 @@ THRESHOLD = 0.5
 MIN_DF = 2
 
 
+_WEAK = ("help", "injury")   # a cry for help or a wound alone may be about anything
+
+
 def rule_verdict(c: dict[str, bool]) -> bool:
     """The hand rule: a danger kind, not undone by a blocker unless it is said to be happening now."""
-    kind = any(c[k] for k in KINDS)
-    if not kind:
+    strong = any(c[k] for k in KINDS if k not in _WEAK)
+    if not strong and not (c["now"] and any(c[k] for k in _WEAK)):
         return False
     blocked = any(c[b] for b in BLOCKERS)
     return not blocked or (c["now"] and not (c["figurative"] or c["animal"] or c["hearsay"]))
