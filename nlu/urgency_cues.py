@@ -27,7 +27,7 @@ from .normalize import strip_diacritics
 __all__ = ["KINDS", "MODIFIERS", "BLOCKERS", "GROUPS", "cues", "cue_set", "strip_words"]
 
 KINDS: tuple[str, ...] = ("violence", "threat", "self_harm", "child", "kidnap", "trafficking",
-                          "confinement", "elder", "disaster", "accident", "injury", "help")
+                          "confinement", "elder", "missing", "disaster", "accident", "injury", "help")
 MODIFIERS: tuple[str, ...] = ("now", "past", "resolved", "negation", "hearsay", "figurative",
                               "hypothetical", "procedural", "topic", "animal")
 # modifiers that undo a danger cue unless the message also says it is happening now
@@ -57,7 +57,7 @@ TAGS: dict[str, list[str]] = {
     "DIE": _w("nhay xuong, cho het kho, cho xong, chet, tu tu, nhay lau, nhay cau, treo co, ket lieu, ket thuc"),
     "CHILD": _w("be, chau, con, tre, em be, tre em, thang be, con be, dua nho, dua be, hoc sinh, chau be, "
                 "con toi, con em, con minh, tre nho, be gai, be trai, con gai toi, con trai toi"),
-    "CHILD_HARM": _w("bi bo quen, bo quen, bi nhot trong, ket trong, bi ket, mat tich, bi nhot, bi bo doi, bi bo roi, bi lam dung, bi xam hai, bi bat, bi danh, "
+    "CHILD_HARM": _w("lac me, bi lac, o nha mot minh, khong co gi an, bi duoi, bi bo quen, bo quen, bi nhot trong, ket trong, bi ket, mat tich, bi nhot, bi bo doi, bi bo roi, bi lam dung, bi xam hai, bi bat, bi danh, "
                      "bi dam, bi hiep dam, bi du do, bi dan di, bi bo mot minh, bi xich, bi troi, bi bao hanh, "
                      "bi tra tan, bi dot, bi bong, di lac, chua ve, khong thay ve, roi xuong, duoi nuoc, "
                      "bi cuon troi, bi ep, bi dua di, bi khoa, bi be di, bi bat di, bi tat, bi chem"),
@@ -66,11 +66,11 @@ TAGS: dict[str, list[str]] = {
     "CARER": _w("co giao, bao mau, giao vien, thay giao, co trong tre, chu nha, me ke, bo duong, di ghe, "
                 "cha duong, bo de, cha de"),
     "CARER_HIT": _w("danh, tat, bop mieng, nhot, troi, dung cham, dim, dap, dot, xich"),
-    "ELDER": _w("ong, ba, cu, bo me, ong ba, nguoi gia, me gia, bo gia, ba cu, ong cu, ba noi, ong noi, "
+    "ELDER": _w("me toi, bo toi, me em, bo em, ong, ba, cu, bo me, ong ba, nguoi gia, me gia, bo gia, ba cu, ong cu, ba noi, ong noi, "
                 "ba ngoai, ong ngoai, cu ong, cu ba"),
     "ELDER_HARM": _w("bi danh, bi nhot, bi bo doi, bi duoi ra, bi bo mac, bi bo roi, bi xich, nga, bat tinh, "
                      "ngat xiu, bi troi, di lac"),
-    "ELDER_HARMV": _w("danh, duoi, nhot, bo doi, xich, bo mac"),
+    "ELDER_HARMV": _w("duoi ra, danh, duoi, nhot, bo doi, xich, bo mac"),
     "CONF_HOLD": _w("trong, lai, o, vao, suot, may ngay, tu"),
     "NOTLET": _w("khong cho"),
     "NOTLET_OBJ": _w("ra ngoai, ra khoi, ve nha, an, uong, goi, lien lac, di dau, ve, ra"),
@@ -86,6 +86,11 @@ TAGS: dict[str, list[str]] = {
     "SWALLOW": _w("uong, nuot, uong het, uong ca, nuot het, uong nguyen"),
     "POISON": _w("thuoc ngu, thuoc chuot, thuoc tru sau, thuoc diet co, thuoc sau, lo thuoc, vi thuoc, "
                  "ca lo thuoc, het lo thuoc, ca vi thuoc, thuoc doc, axit, nuoc tay"),
+    "LURE": _w("du, loi keo, ru re, dan du, du do"),
+    "SEIZE": _w("bat, ep, loi, keo, khieng, tom"),
+    "CARRY": _w("len xe, cho di, dua di, mang di, di mat, cho ve huong"),
+    "VESSEL": _w("thuyen, tau, ghe, tau ca, ca no, xuong, thuyen danh ca, tau danh ca, sa lan"),
+    "CAPSIZE": _w("bi lat, lat up, bi chim, chim, bi thung, mac can, troi dat, gap nan, gap song lon"),
     "FROM": _w("tu"),
     "UNTIL": _w("toi gio, den gio, den nay, toi nay, gio, nay"),
 }
@@ -101,13 +106,17 @@ PAIRS: list[tuple[str, str, str, int]] = [
     ("child", "CONFV", "CHILD", 2),
     ("child", "SEXV", "CHILD", 2),
     ("child", "PRE", "SEXV", 2),
-    ("child", "CARER", "CARER_HIT", 3),
+    ("child", "CARER", "CARER_HIT", 6),
+    ("child", "LURE", "CHILD", 2),
     ("elder", "ELDER", "ELDER_HARM", 4),
+    ("elder", "ELDER", "ELDER_HARMV", 6),
+    ("kidnap", "SEIZE", "CARRY", 3),
+    ("disaster", "VESSEL", "CAPSIZE", 4),
     ("elder", "ELDER_HARMV", "ELDER", 2),
     ("confinement", "CONFV", "CONF_HOLD", 3),
     ("confinement", "PRE", "CONFV", 2),
     ("confinement", "NOTLET", "NOTLET_OBJ", 2),
-    ("trafficking", "TAKE", "ABROAD", 3),
+    ("trafficking", "TAKE", "ABROAD", 6),
     ("trafficking", "KEEP", "PAPERS", 1),
     ("trafficking", "FORCE", "FORCED", 2),
     ("kidnap", "DEMAND", "RELEASE", 4),
@@ -116,13 +125,13 @@ PAIRS: list[tuple[str, str, str, int]] = [
 
 # --- whole phrases that name a group on their own (stripped text) -----------
 PHRASES: dict[str, list[str]] = {
-    "violence": _w("bam theo, duoi theo, ep xe, chan xe, dang tron, tron trong, tron tren, tron duoi, tron o, dang bi duoi, cuop, trom dang, ke gian, dot nhap, xong vao nha, pha cua vao, cam can xang, can xang, binh xang, chich dien, bi chich dien, tra tan, danh dap, hanh hung, dam chem, chem giet, danh chet, danh den chet, danh trong thuong, "
+    "violence": _w("xam hai, hiep dam, cuong hiep, dam o, sam so, lot do, vay danh, dang vay, leo vao nha, leo vao phong, khoa minh trong, cam kim tiem, rinh rap, bi theo doi, bi theo duoi, theo doi em, bam theo, duoi theo, ep xe, chan xe, dang tron, tron trong, tron tren, tron duoi, tron o, dang bi duoi, cuop, trom dang, ke gian, dot nhap, xong vao nha, pha cua vao, cam can xang, can xang, binh xang, chich dien, bi chich dien, tra tan, danh dap, hanh hung, dam chem, chem giet, danh chet, danh den chet, danh trong thuong, "
                    "danh hoi dong, dap pha, truy sat, danh nhau, xo xat, au da, danh ghen, tra tan, bao hanh, "
                    "bao luc gia dinh, danh bam dap, danh tim mat, ma tau, dao phay, chay mau dau, bam tim, "
                    "cam dao, rut dao, vung dao, cam kiem, cam rua, cam bua, cam sung, cam gay, cam ma tau, "
                    "cam dao phay, cam cay sat, cam tuyp sat, duoi chem, duoi danh, ruot chem, ruot danh, "
                    "xong vao danh, tat axit, ha axit, tuoi xang, dap cua, pha cua"),
-    "threat": _w("nguy hiem tinh mang, de doa tinh mang, nguy hiem den tinh mang, dot nha, phong hoa, "
+    "threat": _w("dam chet, ban chet, chem chet, nguy hiem tinh mang, de doa tinh mang, nguy hiem den tinh mang, dot nha, phong hoa, "
                  "mang xang, bo thuoc doc, ha doc, dau doc, doa giet, doa chem, doa dot, doa tat axit, "
                  "se giet, giet chet, tao giet, tao se giet, doa ban"),
     "self_harm": _w("tu sat, ket lieu, tu hai ban than, tu lam hai, tu lam dau, khong muon song, chan song, "
@@ -133,14 +142,14 @@ PHRASES: dict[str, list[str]] = {
                     "thu tuyet menh, ra di mai mai, roi khoi the gioi, muon bien mat, chet di cho roi, "
                     "chet la het, chet cho nhe, dut day, ket thuc doi, muon chet, muon tu tu, dinh tu tu"),
     "child": _w("bat coc tre, xam hai tre em, bao hanh tre, tre bi bo roi"),
-    "kidnap": _w("bat coc, bat di, bat len xe, ep len xe, loi len xe, keo len xe, dua len xe, tien chuoc, "
+    "kidnap": _w("be di, bong di, bat mat, bi bat mat, bat coc, bat di, bat len xe, ep len xe, loi len xe, keo len xe, dua len xe, tien chuoc, "
                  "chuoc nguoi, bat giu, giu nguoi, bat nhot, cuop nguoi, khong cho ve, khong tha, chua tha, "
                  "be di mat, bi be di"),
     "trafficking": _w("buon ban nguoi, ban nguoi, ban sang, ban qua, bi ban, ban vao, dac khu, khu lua dao, "
                       "cong ty lua dao, ban sang trung quoc"),
     "confinement": _w("giam long, khoa trai, cat dien thoai, thu dien thoai, lay dien thoai, tich thu dien thoai, "
                       "bi xich, bi troi, bi nhot, nhot trong"),
-    "disaster": _w("chua len duoc, chua ra duoc, chua thoat, con ket, bi ket, ket ben trong, ket duoi, nguoi ben trong, con nguoi ben trong, ben trong con nguoi, con nguoi trong, bi vui lap, buc nuoc, xi gas, mui gas, ro gas, ro ri khi, chay xuong may, chay cong ty, chay phong tro, chay day tro, chay khu tro, chay chung cu, chay kho, chay cho, chay quan, chay tiem, chay nha xuong, cua thoat hiem bi khoa, nuoc lu, lu quet, lu ong, lu dang, lu ve, lu len, ngap lut, ngap den, ngap toi, ngap het, "
+    "disaster": _w("do de, de len, bi de, de chet, bi do de, dat sut, lun xuong, mac duoi, co khoi, boc khoi, khoi bao trum, lat up, bi lat, bi chim, bi thung, ngat khi, bi ngat khi, chua len duoc, chua ra duoc, chua thoat, con ket, bi ket, ket ben trong, ket duoi, nguoi ben trong, con nguoi ben trong, ben trong con nguoi, con nguoi trong, bi vui lap, buc nuoc, xi gas, mui gas, ro gas, ro ri khi, chay xuong may, chay cong ty, chay phong tro, chay day tro, chay khu tro, chay chung cu, chay kho, chay cho, chay quan, chay tiem, chay nha xuong, cua thoat hiem bi khoa, nuoc lu, lu quet, lu ong, lu dang, lu ve, lu len, ngap lut, ngap den, ngap toi, ngap het, "
                    "ngap sau, nuoc dang, nuoc len, nuoc tran, vo de, vo dap, xa lu, trieu cuong, song dang, "
                    "sat lo, lo dat, dat da, dat lo, sat nui, sat ta luy, sut lun, sut dat, do sap, sap ham, "
                    "sap nha, nha sap, sap mai, sap xuong, sap tuong, sap cau, cau sap, vui lap, bi vui, chon vui, "
@@ -155,22 +164,25 @@ PHRASES: dict[str, list[str]] = {
                    "can qua, bo chay, gay tai nan, dam vao, tong vao, roi tu, nga tu, te tu, te xuong, roi xuong, "
                    "nga xuong, may kep, may cuon, may nghien, kep tay, dut tay, ngo doc, ngo doc tap the, "
                    "sap gian giao, gian giao, roi tu tang, dua di cap cuu"),
-    "injury": _w("dot quy, trung gio, nhoi mau, len con dau tim, ngung tim, soc phan ve, soc thuoc, goi cap cuu, goi znum, xe cap cuu chua toi, xe cap cuu chua den, mau chay, cuon tay, cuon vao may, bi kep, sot cao co giat, hon me, khong tinh, meo mieng, lip, ngat lim, dau nguc du doi, bi thuong, chay mau, mau me, bat tinh, nam bat dong, hon me, co giat, kho tho, ngung tho, "
+    "injury": _w("ong dot, ong vo ve, ran can, ran doc, bi ran can, cho dai can, bi cho can, lim dan, sung den, nga trong nha tam, nga quy, nga guc, goi khong tra loi, tieng ren, dot quy, trung gio, nhoi mau, len con dau tim, ngung tim, soc phan ve, soc thuoc, goi cap cuu, goi znum, xe cap cuu chua toi, xe cap cuu chua den, mau chay, cuon tay, cuon vao may, bi kep, sot cao co giat, hon me, khong tinh, meo mieng, lip, ngat lim, dau nguc du doi, bi thuong, chay mau, mau me, bat tinh, nam bat dong, hon me, co giat, kho tho, ngung tho, "
                  "gay chan, gay tay, gay xuong, vo dau, bong nang, trong thuong, nguy kich, thoi thop, tat tho, "
                  "ngat tho, sui bot mep, tim tai, khong tho duoc, khong cu dong, mat mau, bat dong, "
                  "ngat xiu"),
+    "missing": _w("mat tich, di lac, bi lac, lac mat, chua tim thay, khong tim thay, mat lien lac, "
+                  "khong lien lac duoc, khong lien lac dc, goi khong duoc, goi khong nghe, tat may, "
+                  "chua ve nha, khong thay ve, bo nha di, lac me, lac bo me"),
     "help": _w("cuu voi, cuu toi, cuu em, cuu me, cuu chau, cuu minh, cuu chung toi, cuu giup, cuu con, "
                "cuu nguoi, cuu ho, cuu bon em, cuu chung em, cuu mang, cuu ba, cuu anh, cuu chi, cuu gap, "
                "cuu tui, giup em voi, giup toi voi, help, sos, khan cap, gap lam, nguy cap, cuu nan, "
                "cuu hoa, cap cuu, keu cuu, goi cuu, xin cuu, can giup gap, chay ra, thoat ra, khong thoat, "
-               "khong ra duoc, khong lien lac duoc, mat lien lac, cau cuu"),
+               "khong ra duoc, cau cuu, bam phao, bam vao thuyen, bam vao cay, chua keo len, chua keo len duoc, tieng ren"),
     "now": _w("dang, van dang, van con, con dang, hien dang, ngay luc nay, luc nay, bay gio, hien gio, gio nay, "
               "ngay bay gio, hien tai, lien tuc, suot tu, tu nay, ngay tai, tai cho, toi nay, dem nay, sang nay, "
               "chieu nay, trua nay, hom nay, vua moi, vua, moi day, may phut truoc, chua ve, chua ra, chua thay, "
               "chua ai, chua co ai, van chua, dang bi, nhanh len, mau len, sap, sap bi, de doa, doa, se, "
               "znum ngay nay, znum hom nay, znum dem nay, may ngay nay, may hom nay, hai ngay nay, ba ngay nay, "
               "tu sang, tu toi, tu trua, tu chieu, tu dem, tu hom qua, tu toi qua, ngay lap tuc, khan, gap"),
-    "past": _w("tu nam, nam znum, tu nam znum, hoi nam znum, dua di vien roi, dua vao vien roi, di vien roi, nam ngoai, nam truoc, nam kia, hoi nho, hoi truoc, hoi xua, hoi do, hoi be, hoi con, hoi cap, "
+    "past": _w("bay gio da, gio da on, nay da, den nay da, gio thi da, gio hai, tu do den nay, ma gio, tu nam, nam znum, tu nam znum, hoi nam znum, dua di vien roi, dua vao vien roi, di vien roi, nam ngoai, nam truoc, nam kia, hoi nho, hoi truoc, hoi xua, hoi do, hoi be, hoi con, hoi cap, "
                "hoi moi, hoi em, hoi toi, hoi nam, truoc day, ngay xua, ngay truoc, lau roi, tu lau, da lau, "
                "da ly hon, ly hon roi, da ly than, thoi gian truoc, may nam truoc, nam xua, da qua, qua roi, "
                "gio da, nay da, hien da, thang truoc, khi xua, cach day, nam do, thoi do, da tung, tung bi, "
@@ -222,11 +234,11 @@ PHRASES: dict[str, list[str]] = {
 }
 # longest-match shadows: phrases that mean something harmless; they win over a shorter cue
 NEUTRAL: list[str] = _w(
-    "danh gia, danh bac, danh thue, danh rang, danh may, danh ca, danh bat, danh luoi, danh dau, danh so, "
+    "danh gia, danh bac, danh thue, danh rang, danh may, danh ca, danh bat, danh luoi, danh so, "
     "danh tieng, danh thuc, danh bong, danh dan, danh co, danh roi, danh van, danh lua, danh don, danh trong, "
     "danh chu, danh dong, danh cho, danh tien, danh thoi gian, danh rieng, danh cap, danh chiem, danh diem, "
     "danh ba, danh vong, danh phan, danh mat, danh doi, danh xe, danh cuoc, danh gian, danh tran, danh sach, "
-    "danh hieu, danh nghia, danh du, danh ngon, danh de, danh giay, danh phim, danh lo, danh ket, danh vao, "
+    "danh hieu, danh nghia, danh du, danh ngon, danh de, danh giay, danh phim, danh lo, danh ket, "
     "danh cau long, danh bong ban, danh bi, danh tennis, danh con ga, danh con cho, "
     "tat dien, tat may, tat den, tat dieu hoa, tat nuoc, tat bep, tat wifi, tat mang, tat ca, tat nien, "
     "tat bat, tat yeu, tat nhien, tat toan, tat ta, tat quat, tat dien thoai, tat tieng, tat ngang, tat dat, "
@@ -237,6 +249,7 @@ NEUTRAL: list[str] = _w(
     "nguoi chet, chet mang, cuu chien binh, cuu tro, chay hang, lua chon, lua tuoi, lua dao, dao tao, "
     "ngap ngung, cap cuu nhan, xu ly, giet thoi gian, ngai va cham, suyt va cham, tranh va cham, "
     "bi ban be, ban be, bi ban ru, ban ru, ban hoc, ban cung, mai dam, bat di thuc tap, bat di hoc, bat di lam, "
+    "khong cho ve som, khong cho ve que, khong cho nghi, khong cho ve tham, "
     "bi bat nat, bat nat, bi bat buoc, bat buoc, bi bat lam, bi bat di lam, co lap xa hoi, lap nhom co lap")
 
 # accented-only cues (messages with diacritics): ascii forms collide with everyday words
@@ -251,14 +264,18 @@ ACCENTED: dict[str, list[str]] = {
                   "tôi thấy, mọi người, các bác, đề nghị xử"),
 }
 ACCENTED_NEUTRAL: list[str] = _w(
+    "hiến máu, thử máu, xét nghiệm máu, mỡ máu, máu mủ, đường máu, máu lạnh, "
     "cháy hàng, cháy túi, cháy vé, cháy nắng, lũ trẻ, lũ bạn, lũ nhóc, lũ con, sập tiệm, sập nguồn, sập bẫy, "
     "ngập ngừng, ngập việc, ngập nợ, ngập tràn, nổ lực, nổ súng, bão giá, bão lòng, lở loét, trôi qua, "
     "trôi chảy, chìm đắm, máu mặt, máu lửa, bỏng mắt, ngất ngây")
 
 
-def _table(phrases: dict[str, list[str]], neutral: list[str]
-           ) -> tuple[dict[str, frozenset[str]], dict[str, tuple[int, ...]]]:
-    """phrase -> group/tag names, and first word -> lengths of the phrases it starts, longest first."""
+_Table = tuple[dict[str, frozenset[str]], dict[str, tuple[int, ...]], frozenset[str]]
+
+
+def _table(phrases: dict[str, list[str]], neutral: list[str]) -> _Table:
+    """phrase -> group/tag names; first word -> lengths of the phrases it starts, longest
+    first; and the first two words of every longer phrase (to skip hopeless look-ups)."""
     table: dict[str, set[str]] = defaultdict(set)
     for name, items in phrases.items():
         for p in items:
@@ -270,32 +287,36 @@ def _table(phrases: dict[str, list[str]], neutral: list[str]
         w = p.split()
         lengths[w[0]].add(len(w))
     first = {w: tuple(sorted(ls, reverse=True)) for w, ls in lengths.items()}
-    return {p: frozenset(v) for p, v in table.items()}, first
+    two = frozenset(" ".join(p.split()[:2]) for p in table if " " in p)
+    return {p: frozenset(v) for p, v in table.items()}, first, two
 
 
-_SHADOWING = frozenset({"figurative", "animal"})
-_STRIPPED, _FIRST = _table({**PHRASES, **TAGS}, NEUTRAL)
-_ACCENTED, _ACC_FIRST = _table(ACCENTED, ACCENTED_NEUTRAL)
+_SHADOWING = frozenset({"figurative", "animal", "past", "resolved"})
+_STRIPPED = _table({**PHRASES, **TAGS}, NEUTRAL)
+_ACCENTED = _table(ACCENTED, ACCENTED_NEUTRAL)
 _PAIR_TAGS = frozenset(t for _, a, b, _ in PAIRS for t in (a, b))
 
 
-def _matches(words: list[str], table: dict[str, frozenset[str]], first: dict[str, tuple[int, ...]]
-             ) -> list[tuple[int, int, frozenset[str]]]:
+def _matches(words: list[str], tables: _Table) -> list[tuple[int, int, frozenset[str]]]:
     """(start, end, names) of the phrases at each position, longest first.
 
     A harmless phrase (neutral, figurative, about an animal or a thing) shadows
     the shorter ones at its position: "đánh con gà" hides "đánh".
     """
+    table, first, two = tables
+    get = table.get
     out = []
     n = len(words)
     for i, w in enumerate(words):
         lens = first.get(w)
         if lens is None:
             continue
+        if lens[0] > 1 and (i + 1 >= n or w + " " + words[i + 1] not in two):
+            lens = lens[-1:] if lens[-1] == 1 else ()
         for ln in lens:
             if i + ln > n:
                 continue
-            names = table.get(w if ln == 1 else " ".join(words[i:i + ln]))
+            names = get(w if ln == 1 else " ".join(words[i:i + ln]))
             if names is None:
                 continue
             if names:
@@ -329,7 +350,7 @@ def cues(acc: str, stripped: str | None = None) -> dict[str, bool]:
     s = strip_words(acc) if stripped is None else stripped
     words = s.split()
     found: set[str] = set()
-    spans = _matches(words, _STRIPPED, _FIRST)
+    spans = _matches(words, _STRIPPED)
     for _, _, names in spans:
         found |= names
     if found & _PAIR_TAGS:
@@ -341,7 +362,7 @@ def cues(acc: str, stripped: str | None = None) -> dict[str, bool]:
             if any(0 <= st - e <= gap for e in ends for st in starts):
                 found.add(group)
     if acc != s:
-        for _, _, names in _matches(acc.split(), _ACCENTED, _ACC_FIRST):
+        for _, _, names in _matches(acc.split(), _ACCENTED):
             found |= names
     return {g: g in found for g in GROUPS}
 

@@ -43,8 +43,7 @@ def rule_verdict(c: dict[str, bool]) -> bool:
     return not blocked or (c["now"] and not (c["figurative"] or c["animal"] or c["hearsay"]))
 
 
-def features(acc: str, stripped: str, c: dict[str, bool]) -> list[str]:
-    """Feature strings of one normalised message (``stripped`` = its diacritic-free form)."""
+def _cue_features(c: dict[str, bool]) -> list[str]:
     on = [k for k, v in c.items() if v]
     kinds = [k for k in on if k in KINDS]
     mods = [k for k in on if k not in KINDS]
@@ -55,6 +54,12 @@ def features(acc: str, stripped: str, c: dict[str, bool]) -> list[str]:
         feats.extend(f"x:{k}&{m}" for k in kinds for m in mods)
     if rule_verdict(c):
         feats.append("c:rule")
+    return feats
+
+
+def features(acc: str, stripped: str, c: dict[str, bool]) -> list[str]:
+    """Feature strings of one normalised message (``stripped`` = its diacritic-free form)."""
+    feats = _cue_features(c)
     words = stripped.split()
     feats.extend("w:" + w for w in words)
     feats.extend("b:" + a + " " + b for a, b in zip(words, words[1:]))
@@ -68,11 +73,18 @@ class UrgencyModel:
         self.weights = weights
         self.bias = float(bias)
         self.threshold = float(threshold)
+        # split by feature family so scoring needs no string prefixes (same sum as ``features``)
+        self._words = {k[2:]: v for k, v in weights.items() if k.startswith("w:")}
+        self._pairs = {k[2:]: v for k, v in weights.items() if k.startswith("b:")}
 
     def score(self, acc: str, stripped: str, c: dict[str, bool]) -> float:
         """Probability-like 0-1 score that someone is in danger now."""
         get = self.weights.get
-        z = self.bias + sum(get(f, 0.0) for f in set(features(acc, stripped, c)))
+        z = self.bias + sum(get(f, 0.0) for f in set(_cue_features(c)))
+        words = stripped.split()
+        wget, pget = self._words.get, self._pairs.get
+        z += sum(wget(w, 0.0) for w in set(words))
+        z += sum(pget(b, 0.0) for b in set(map(" ".join, zip(words, words[1:]))))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     # -- storage: plain arrays so the model file stays pickle-free ----------
