@@ -22,6 +22,8 @@ __all__ = ["is_urgent", "is_urgent_normalized", "assess_normalized", "REASONS"]
 _KIND_ORDER = ("self_harm", "kidnap", "trafficking", "child", "elder", "threat", "violence",
                "confinement", "disaster", "accident", "injury", "help")
 _REASON = {"injury": "accident", "help": "danger"}
+_WEAK = ("help", "injury")
+_UNDO_WEAK = ("figurative", "procedural")
 REASONS: tuple[str, ...] = tuple(dict.fromkeys(_REASON.get(k, k) for k in _KIND_ORDER))
 
 
@@ -40,6 +42,10 @@ def assess_normalized(acc: str, model: UrgencyModel | None = None) -> Urgency:
         urgent = rule_verdict(c)
         return Urgency(urgent, 1.0 if urgent else 0.0, _reason(c) if urgent else None)
     if not any(c[k] for k in KINDS):   # no kind of danger named: never urgent, whatever the words
+        return Urgency(False, 0.0, None)
+    if not any(c[k] for k in KINDS if k not in _WEAK) and any(c[m] for m in _UNDO_WEAK):
+        # only a cry for help or a wound, next to a figure of speech or a procedure:
+        # "cứu em với, lương chưa trả, chết đói mất", "cứu em với, thủ tục gì mà lâu thế"
         return Urgency(False, 0.0, None)
     score = model.score(acc, s, c)
     urgent = score >= model.threshold

@@ -87,10 +87,13 @@ TAGS: dict[str, list[str]] = {
     "POISON": _w("thuoc ngu, thuoc chuot, thuoc tru sau, thuoc diet co, thuoc sau, lo thuoc, vi thuoc, "
                  "ca lo thuoc, het lo thuoc, ca vi thuoc, thuoc doc, axit, nuoc tay"),
     "LURE": _w("du, loi keo, ru re, dan du, du do"),
-    "SEIZE": _w("bat, ep, loi, keo, khieng, tom"),
+    "SEIZE": _w("bat, ep, loi, keo, khieng, tom, be, bong, om"),
     "CARRY": _w("len xe, cho di, dua di, mang di, di mat, cho ve huong"),
     "VESSEL": _w("thuyen, tau, ghe, tau ca, ca no, xuong, thuyen danh ca, tau danh ca, sa lan"),
     "CAPSIZE": _w("bi lat, lat up, bi chim, chim, bi thung, mac can, troi dat, gap nan, gap song lon"),
+    "GAS": _w("gas, ga, khi gas, binh gas, binh ga, bep gas, khi ga, khi doc, khi clo, amoniac"),
+    "LEAK": _w("xi, ro, ro ri, bi ro, xi mui, boc mui, xi ra, thoat ra, ro ra, bi xi"),
+    "FOLLOW": _w("theo doi, theo duoi, bam theo, ruot theo, duoi theo, rinh"),
     "FROM": _w("tu"),
     "UNTIL": _w("toi gio, den gio, den nay, toi nay, gio, nay"),
 }
@@ -109,8 +112,10 @@ PAIRS: list[tuple[str, str, str, int]] = [
     ("child", "CARER", "CARER_HIT", 6),
     ("child", "LURE", "CHILD", 2),
     ("elder", "ELDER", "ELDER_HARM", 4),
-    ("elder", "ELDER", "ELDER_HARMV", 6),
-    ("kidnap", "SEIZE", "CARRY", 3),
+    ("elder", "ELDER", "ELDER_HARMV", 8),
+    ("kidnap", "SEIZE", "CARRY", 6),
+    ("threat", "PRE", "FOLLOW", 5),
+    ("disaster", "GAS", "LEAK", 3),
     ("disaster", "VESSEL", "CAPSIZE", 4),
     ("elder", "ELDER_HARMV", "ELDER", 2),
     ("confinement", "CONFV", "CONF_HOLD", 3),
@@ -125,16 +130,17 @@ PAIRS: list[tuple[str, str, str, int]] = [
 
 # --- whole phrases that name a group on their own (stripped text) -----------
 PHRASES: dict[str, list[str]] = {
-    "violence": _w("xam hai, hiep dam, cuong hiep, dam o, sam so, lot do, vay danh, dang vay, leo vao nha, leo vao phong, khoa minh trong, cam kim tiem, rinh rap, bi theo doi, bi theo duoi, theo doi em, bam theo, duoi theo, ep xe, chan xe, dang tron, tron trong, tron tren, tron duoi, tron o, dang bi duoi, cuop, trom dang, ke gian, dot nhap, xong vao nha, pha cua vao, cam can xang, can xang, binh xang, chich dien, bi chich dien, tra tan, danh dap, hanh hung, dam chem, chem giet, danh chet, danh den chet, danh trong thuong, "
+    "violence": _w("ruot theo, cam cay ruot, cam gay ruot, quat roi, vut roi, roi may, danh bang roi, lay roi, tieng quat, tieng danh, xam hai, hiep dam, cuong hiep, dam o, sam so, lot do, vay danh, dang vay, leo vao nha, leo vao phong, khoa minh trong, cam kim tiem, rinh rap, bi theo doi, bi theo duoi, theo doi em, bam theo, duoi theo, ep xe, chan xe, dang tron, tron trong, tron tren, tron duoi, tron o, dang bi duoi, cuop, trom dang, ke gian, dot nhap, xong vao nha, pha cua vao, cam can xang, can xang, binh xang, chich dien, bi chich dien, tra tan, danh dap, hanh hung, dam chem, chem giet, danh chet, danh den chet, danh trong thuong, "
                    "danh hoi dong, dap pha, truy sat, danh nhau, xo xat, au da, danh ghen, tra tan, bao hanh, "
                    "bao luc gia dinh, danh bam dap, danh tim mat, ma tau, dao phay, chay mau dau, bam tim, "
                    "cam dao, rut dao, vung dao, cam kiem, cam rua, cam bua, cam sung, cam gay, cam ma tau, "
                    "cam dao phay, cam cay sat, cam tuyp sat, duoi chem, duoi danh, ruot chem, ruot danh, "
                    "xong vao danh, tat axit, ha axit, tuoi xang, dap cua, pha cua"),
-    "threat": _w("dam chet, ban chet, chem chet, nguy hiem tinh mang, de doa tinh mang, nguy hiem den tinh mang, dot nha, phong hoa, "
+    "threat": _w("chet may di, tao giet may, giet may, may chet voi tao, dam chet, ban chet, chem chet, nguy hiem tinh mang, de doa tinh mang, nguy hiem den tinh mang, dot nha, phong hoa, "
                  "mang xang, bo thuoc doc, ha doc, dau doc, doa giet, doa chem, doa dot, doa tat axit, "
                  "se giet, giet chet, tao giet, tao se giet, doa ban"),
-    "self_harm": _w("tu sat, ket lieu, tu hai ban than, tu lam hai, tu lam dau, khong muon song, chan song, "
+    "self_harm": _w("dung o tang thuong, dung tren san thuong, dung tren thanh cau, ngoi tren lan can, "
+                    "dung tren lan can, treo minh, tu sat, ket lieu, tu hai ban than, tu lam hai, tu lam dau, khong muon song, chan song, "
                     "song khong noi, khong thiet song, chet cho xong, chet quach, nhay cau, nhay song, nhay lau, "
                     "nhay tu tang, treo co, uong thuoc chuot, uong thuoc ngu, uong thuoc tru sau, uong thuoc sau, "
                     "rach tay, cat tay, cat co tay, ket thuc cuoc doi, ket thuc tat ca, ket thuc cuoc song, "
@@ -147,31 +153,33 @@ PHRASES: dict[str, list[str]] = {
                  "be di mat, bi be di"),
     "trafficking": _w("buon ban nguoi, ban nguoi, ban sang, ban qua, bi ban, ban vao, dac khu, khu lua dao, "
                       "cong ty lua dao, ban sang trung quoc"),
-    "confinement": _w("giam long, khoa trai, cat dien thoai, thu dien thoai, lay dien thoai, tich thu dien thoai, "
+    "confinement": _w("dien thoai bi thu, bi thu dien thoai, bi giu o, bi giu lai, bi giu trong, giam long, khoa trai, cat dien thoai, thu dien thoai, lay dien thoai, tich thu dien thoai, "
                       "bi xich, bi troi, bi nhot, nhot trong"),
-    "disaster": _w("do de, de len, bi de, de chet, bi do de, dat sut, lun xuong, mac duoi, co khoi, boc khoi, khoi bao trum, lat up, bi lat, bi chim, bi thung, ngat khi, bi ngat khi, chua len duoc, chua ra duoc, chua thoat, con ket, bi ket, ket ben trong, ket duoi, nguoi ben trong, con nguoi ben trong, ben trong con nguoi, con nguoi trong, bi vui lap, buc nuoc, xi gas, mui gas, ro gas, ro ri khi, chay xuong may, chay cong ty, chay phong tro, chay day tro, chay khu tro, chay chung cu, chay kho, chay cho, chay quan, chay tiem, chay nha xuong, cua thoat hiem bi khoa, nuoc lu, lu quet, lu ong, lu dang, lu ve, lu len, ngap lut, ngap den, ngap toi, ngap het, "
+    "disaster": _w("nuoc vao nha, nuoc vao toi nha, nuoc tran vao nha, nuoc ngap nha, nuoc van len, "
+                   "nuoc van dang len, nuoc dang len, do de, bi de, de chet, bi do de, dat sut, lun xuong, mac duoi, co khoi, boc khoi, khoi bao trum, lat up, bi lat, bi chim, bi thung, ngat khi, bi ngat khi, chua len duoc, chua ra duoc, chua thoat, con ket, bi ket, ket ben trong, ket duoi, nguoi ben trong, con nguoi ben trong, ben trong con nguoi, con nguoi trong, bi vui lap, buc nuoc, xi gas, mui gas, ro gas, ro ri khi, chay xuong may, chay cong ty, chay phong tro, chay day tro, chay khu tro, chay chung cu, chay kho, chay cho, chay quan, chay tiem, chay nha xuong, cua thoat hiem bi khoa, nuoc lu, lu quet, lu ong, lu dang, lu ve, lu len, lu lon, lu cuon, lu tran, ngap lut, ngap toi mai, ngap den mai, ngap toi nguc, ngap den nguc, ngap toi co, ngap den co, ngap qua dau, ngap het nha, "
                    "ngap sau, nuoc dang, nuoc len, nuoc tran, vo de, vo dap, xa lu, trieu cuong, song dang, "
                    "sat lo, lo dat, dat da, dat lo, sat nui, sat ta luy, sut lun, sut dat, do sap, sap ham, "
-                   "sap nha, nha sap, sap mai, sap xuong, sap tuong, sap cau, cau sap, vui lap, bi vui, chon vui, "
+                   "sap nha, sap mai, sap tuong, sap cau, cau sap, vui lap, bi vui, chon vui, "
                    "boc chay, dam chay, hoa hoan, khoi mu, lua bao trum, chay lon, chay rung, chay no, chay nha, "
-                   "nha chay, dang chay, bi chay, chay du doi, chay lan, lua chay, no binh gas, ro ri gas, ro khi, "
+                   "nha chay, bi chay, chay du doi, chay lan, lua chay, no binh gas, ro ri gas, ro khi, "
                    "phat no, vu no, no tung, loc xoay, mua da, set danh, gio giat, cay do, do cot, "
                    "do tuong, tuong sap, mai bay, bay mai, bao lon, bao dang, sieu bao, con bao, mac ket, mac lai, "
-                   "ket lai, ket trong, cuon troi, troi mat, bi troi, lat thuyen, lat ghe, chim tau, tau chim, "
+                   "ket trong, cuon troi, troi mat, bi troi, lat thuyen, lat ghe, chim tau, tau chim, "
                    "thuyen chim, chet duoi, duoi nuoc, bi nuoc cuon, nuoc cuon, co lap, len noc, len mai, "
                    "dien giat, giat dien, bi giat, day dien dut, dien ro, ro dien"),
-    "accident": _w("tai nan, tong xe, dam xe, va cham, lat xe, lao xuong, nga xe, xe dam, xe tong, xe can, "
+    "accident": _w("te gieng, nga gieng, roi gieng, roi xuong gieng, nga xuong gieng, te xuong gieng, "
+                   "nga xuong muong, te xuong muong, nga xuong ao, te xuong ao, tai nan, tong xe, dam xe, va cham, lat xe, lao xuong, nga xe, xe dam, xe tong, xe can, "
                    "can qua, bo chay, gay tai nan, dam vao, tong vao, roi tu, nga tu, te tu, te xuong, roi xuong, "
                    "nga xuong, may kep, may cuon, may nghien, kep tay, dut tay, ngo doc, ngo doc tap the, "
                    "sap gian giao, gian giao, roi tu tang, dua di cap cuu"),
-    "injury": _w("ong dot, ong vo ve, ran can, ran doc, bi ran can, cho dai can, bi cho can, lim dan, sung den, nga trong nha tam, nga quy, nga guc, goi khong tra loi, tieng ren, dot quy, trung gio, nhoi mau, len con dau tim, ngung tim, soc phan ve, soc thuoc, goi cap cuu, goi znum, xe cap cuu chua toi, xe cap cuu chua den, mau chay, cuon tay, cuon vao may, bi kep, sot cao co giat, hon me, khong tinh, meo mieng, lip, ngat lim, dau nguc du doi, bi thuong, chay mau, mau me, bat tinh, nam bat dong, hon me, co giat, kho tho, ngung tho, "
+    "injury": _w("oi lien tuc, non mua, non ra mau, oi ra mau, tay chan run, ngo doc thuoc, ong dot, ong vo ve, ran can, ran doc, bi ran can, cho dai can, bi cho can, lim dan, sung den, nga trong nha tam, nga quy, nga guc, goi khong tra loi, tieng ren, dot quy, trung gio, nhoi mau, len con dau tim, ngung tim, soc phan ve, soc thuoc, goi cap cuu, goi znum, xe cap cuu chua toi, xe cap cuu chua den, mau chay, cuon tay, cuon vao may, bi kep, sot cao co giat, hon me, khong tinh, meo mieng, lip, ngat lim, dau nguc du doi, bi thuong, chay mau, mau me, bat tinh, nam bat dong, hon me, co giat, kho tho, ngung tho, "
                  "gay chan, gay tay, gay xuong, vo dau, bong nang, trong thuong, nguy kich, thoi thop, tat tho, "
                  "ngat tho, sui bot mep, tim tai, khong tho duoc, khong cu dong, mat mau, bat dong, "
                  "ngat xiu"),
     "missing": _w("mat tich, di lac, bi lac, lac mat, chua tim thay, khong tim thay, mat lien lac, "
                   "khong lien lac duoc, khong lien lac dc, goi khong duoc, goi khong nghe, tat may, "
                   "chua ve nha, khong thay ve, bo nha di, lac me, lac bo me"),
-    "help": _w("cuu voi, cuu toi, cuu em, cuu me, cuu chau, cuu minh, cuu chung toi, cuu giup, cuu con, "
+    "help": _w("khoc thet, tieng khoc thet, la het, keu khoc, tieng keu cuu, gao thet, cuu voi, cuu toi, cuu em, cuu me, cuu chau, cuu minh, cuu chung toi, cuu giup, cuu con, "
                "cuu nguoi, cuu ho, cuu bon em, cuu chung em, cuu mang, cuu ba, cuu anh, cuu chi, cuu gap, "
                "cuu tui, giup em voi, giup toi voi, help, sos, khan cap, gap lam, nguy cap, cuu nan, "
                "cuu hoa, cap cuu, keu cuu, goi cuu, xin cuu, can giup gap, chay ra, thoat ra, khong thoat, "
@@ -250,15 +258,16 @@ NEUTRAL: list[str] = _w(
     "ngap ngung, cap cuu nhan, xu ly, giet thoi gian, ngai va cham, suyt va cham, tranh va cham, "
     "bi ban be, ban be, bi ban ru, ban ru, ban hoc, ban cung, mai dam, bat di thuc tap, bat di hoc, bat di lam, "
     "khong cho ve som, khong cho ve que, khong cho nghi, khong cho ve tham, "
+    "ong chu, ba chu, ong giam doc, ba giam doc, duoi viec, doa duoi viec, "
     "bi bat nat, bat nat, bi bat buoc, bat buoc, bi bat lam, bi bat di lam, co lap xa hoi, lap nhom co lap")
 
 # accented-only cues (messages with diacritics): ascii forms collide with everyday words
 ACCENTED: dict[str, list[str]] = {
-    "disaster": _w("cháy, lũ, bão, sập, ngập, nổ, lở, vùi, lốc, chìm, trôi, điện giật"),
+    "disaster": _w("cháy, bão, sập, nổ, lở, vùi, lốc, chìm, trôi, điện giật"),
     "confinement": _w("trói, còng, xích, nhốt"),
     "self_harm": _w("tự tử, tự sát, tự vẫn, tự tữ, tựtử, tự tự"),
     "injury": _w("bỏng, ngất, gãy, máu"),
-    "animal": _w("vịt, gà, heo, lợn, bò, trâu, tôm, cá, dê, chó, mèo, cây, lúa, ngô, mía, chuối, cà phê, "
+    "animal": _w("vịt, gà, heo, lợn, bò, trâu, tôm, cá, dê, chó, mèo, lúa, ngô, mía, chuối, cà phê, "
                  "hồ tiêu, sầu riêng, thanh long, nhãn, vải, keo, cao su, ong, ốc, cua, nghêu"),
     "hearsay": _w("tại sao, bài viết, bài báo, tác giả, chính quyền, nhà nước, pháp luật, xã hội, cần xem lại, "
                   "tôi thấy, mọi người, các bác, đề nghị xử"),
@@ -307,7 +316,10 @@ def _matches(words: list[str], tables: _Table) -> list[tuple[int, int, frozenset
     get = table.get
     out = []
     n = len(words)
+    covered = 0   # words up to here belong to a harmless phrase already matched
     for i, w in enumerate(words):
+        if i < covered:
+            continue
         lens = first.get(w)
         if lens is None:
             continue
@@ -322,6 +334,7 @@ def _matches(words: list[str], tables: _Table) -> list[tuple[int, int, frozenset
             if names:
                 out.append((i, i + ln, names))
             if not names or names & _SHADOWING:
+                covered = i + ln
                 break
     return out
 
