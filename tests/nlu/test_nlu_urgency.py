@@ -174,3 +174,17 @@ def test_evaluate_rejects_a_non_boolean_urgent(tmp_path, capsys):
     p = _write(tmp_path, [{"text": "a", "label": "other", "urgent": "yes"}])
     assert main(["evaluate", str(p)]) != 0
     assert "urgent" in capsys.readouterr().err
+
+
+def test_retraining_notices_a_change_in_the_urgency_examples(tmp_path):
+    """`make run` retrains when nlu/data or any of its subfolders (nlu/data/urgency/) changes."""
+    from handlers.nlu_port import data_fingerprint
+
+    (tmp_path / "union.yml").write_text("nlu: []\n", encoding="utf-8")
+    sub = tmp_path / "urgency"
+    sub.mkdir()
+    (sub / "violence.yml").write_text("urgent: [chồng đang đánh em]\n", encoding="utf-8")
+    before = data_fingerprint(tmp_path)
+    assert data_fingerprint(tmp_path) == before
+    (sub / "violence.yml").write_text("urgent: [chồng đang đánh em, cứu em]\n", encoding="utf-8")
+    assert data_fingerprint(tmp_path) != before
