@@ -87,7 +87,7 @@ TAGS: dict[str, list[str]] = {
     "POISON": _w("thuoc ngu, thuoc chuot, thuoc tru sau, thuoc diet co, thuoc sau, lo thuoc, vi thuoc, "
                  "ca lo thuoc, het lo thuoc, ca vi thuoc, thuoc doc, axit, nuoc tay"),
     "LURE": _w("du, loi keo, ru re, dan du, du do"),
-    "SEIZE": _w("bat, ep, loi, keo, khieng, tom, be, bong, om"),
+    "SEIZE": _w("bat, ep, loi, keo, khieng, tom, be, bong, om, dat, dat di, dan di"),
     "CARRY": _w("len xe, cho di, dua di, mang di, di mat, cho ve huong"),
     "VESSEL": _w("thuyen, tau, ghe, tau ca, ca no, xuong, thuyen danh ca, tau danh ca, sa lan"),
     "CAPSIZE": _w("bi lat, lat up, bi chim, chim, bi thung, mac can, troi dat, gap nan, gap song lon"),
@@ -172,7 +172,7 @@ PHRASES: dict[str, list[str]] = {
                    "can qua, bo chay, gay tai nan, dam vao, tong vao, roi tu, nga tu, te tu, te xuong, roi xuong, "
                    "nga xuong, may kep, may cuon, may nghien, kep tay, dut tay, ngo doc, ngo doc tap the, "
                    "sap gian giao, gian giao, roi tu tang, dua di cap cuu"),
-    "injury": _w("oi lien tuc, non mua, non ra mau, oi ra mau, tay chan run, ngo doc thuoc, ong dot, ong vo ve, ran can, ran doc, bi ran can, cho dai can, bi cho can, lim dan, sung den, nga trong nha tam, nga quy, nga guc, goi khong tra loi, tieng ren, dot quy, trung gio, nhoi mau, len con dau tim, ngung tim, soc phan ve, soc thuoc, goi cap cuu, goi znum, xe cap cuu chua toi, xe cap cuu chua den, mau chay, cuon tay, cuon vao may, bi kep, sot cao co giat, hon me, khong tinh, meo mieng, lip, ngat lim, dau nguc du doi, bi thuong, chay mau, mau me, bat tinh, nam bat dong, hon me, co giat, kho tho, ngung tho, "
+    "injury": _w("nuoc soi, doi nuoc soi, tat nuoc soi, dau soi, tat dau soi, oi lien tuc, non mua, non ra mau, oi ra mau, tay chan run, ngo doc thuoc, ong dot, ong vo ve, ran can, ran doc, bi ran can, cho dai can, bi cho can, lim dan, sung den, nga trong nha tam, nga quy, nga guc, goi khong tra loi, tieng ren, dot quy, trung gio, nhoi mau, len con dau tim, ngung tim, soc phan ve, soc thuoc, goi cap cuu, goi znum, xe cap cuu chua toi, xe cap cuu chua den, mau chay, cuon tay, cuon vao may, bi kep, sot cao co giat, hon me, khong tinh, meo mieng, lip, ngat lim, dau nguc du doi, bi thuong, chay mau, mau me, bat tinh, nam bat dong, hon me, co giat, kho tho, ngung tho, "
                  "gay chan, gay tay, gay xuong, vo dau, bong nang, trong thuong, nguy kich, thoi thop, tat tho, "
                  "ngat tho, sui bot mep, tim tai, khong tho duoc, khong cu dong, mat mau, bat dong, "
                  "ngat xiu"),
