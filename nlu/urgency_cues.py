@@ -84,7 +84,7 @@ TAGS: dict[str, list[str]] = {
     "DEMAND": _w("doi, dua"),
     "RELEASE": _w("moi tha, thi moi tha, moi cho ve, tha nguoi"),
     "SWALLOW": _w("uong, nuot, uong het, uong ca, nuot het, uong nguyen"),
-    "POISON": _w("thuoc ngu, thuoc chuot, thuoc tru sau, thuoc diet co, thuoc sau, lo thuoc, vi thuoc, "
+    "POISON": _w("thuoc diet chuot, thuoc diet co, thuoc tru co, thuoc ta, thuoc ngu, thuoc chuot, thuoc tru sau, thuoc diet co, thuoc sau, lo thuoc, vi thuoc, "
                  "ca lo thuoc, het lo thuoc, ca vi thuoc, thuoc doc, axit, nuoc tay"),
     "LURE": _w("du, loi keo, ru re, dan du, du do"),
     "SEIZE": _w("bat, ep, loi, keo, khieng, tom, be, bong, om, dat, dat di, dan di"),
@@ -130,16 +130,17 @@ PAIRS: list[tuple[str, str, str, int]] = [
 
 # --- whole phrases that name a group on their own (stripped text) -----------
 PHRASES: dict[str, list[str]] = {
-    "violence": _w("ruot theo, cam cay ruot, cam gay ruot, quat roi, vut roi, roi may, danh bang roi, lay roi, tieng quat, tieng danh, xam hai, hiep dam, cuong hiep, dam o, sam so, lot do, vay danh, dang vay, leo vao nha, leo vao phong, khoa minh trong, cam kim tiem, rinh rap, bi theo doi, bi theo duoi, theo doi em, bam theo, duoi theo, ep xe, chan xe, dang tron, tron trong, tron tren, tron duoi, tron o, dang bi duoi, cuop, trom dang, ke gian, dot nhap, xong vao nha, pha cua vao, cam can xang, can xang, binh xang, chich dien, bi chich dien, tra tan, danh dap, hanh hung, dam chem, chem giet, danh chet, danh den chet, danh trong thuong, "
+    "violence": _w("dam da, da vao bung, dap vao bung, tat vao mat, bat tai, cao cau, di dao, ke dao, di sung, chia sung, no sung, ban sung, phang ghe, phang, nem chai, vac dao, cam keo, cam riu, ruot danh, hanh ha, nguoc dai, danh dap da man, bam dap, tham tim, sung vu, rach mieng, cuong buc, gio tro doi bai, quay roi tinh duc, so soang, so mo, dung cham vung kin, ep quan he, ruot theo, cam cay ruot, cam gay ruot, quat roi, vut roi, roi may, danh bang roi, lay roi, tieng quat, tieng danh, xam hai, hiep dam, cuong hiep, dam o, sam so, lot do, vay danh, dang vay, leo vao nha, leo vao phong, khoa minh trong, cam kim tiem, rinh rap, bi theo doi, bi theo duoi, theo doi em, bam theo, duoi theo, ep xe, chan xe, dang tron, tron trong, tron tren, tron duoi, tron o, dang bi duoi, cuop, trom dang, ke gian, dot nhap, xong vao nha, pha cua vao, cam can xang, can xang, binh xang, chich dien, bi chich dien, tra tan, danh dap, hanh hung, dam chem, chem giet, danh chet, danh den chet, danh trong thuong, "
                    "danh hoi dong, dap pha, truy sat, danh nhau, xo xat, au da, danh ghen, tra tan, bao hanh, "
                    "bao luc gia dinh, danh bam dap, danh tim mat, ma tau, dao phay, chay mau dau, bam tim, "
                    "cam dao, rut dao, vung dao, cam kiem, cam rua, cam bua, cam sung, cam gay, cam ma tau, "
                    "cam dao phay, cam cay sat, cam tuyp sat, duoi chem, duoi danh, ruot chem, ruot danh, "
                    "xong vao danh, tat axit, ha axit, tuoi xang, dap cua, pha cua"),
-    "threat": _w("chet may di, tao giet may, giet may, may chet voi tao, dam chet, ban chet, chem chet, nguy hiem tinh mang, de doa tinh mang, nguy hiem den tinh mang, dot nha, phong hoa, "
+    "threat": _w("xu may, cho may chet, giet ca nha, giet het, chat tay, cho an dan, doa ban, doa tat, de doa giet, tong tien, khong de yen, doa giet ca nha, chet may di, tao giet may, giet may, may chet voi tao, dam chet, ban chet, chem chet, nguy hiem tinh mang, de doa tinh mang, nguy hiem den tinh mang, dot nha, phong hoa, "
                  "mang xang, bo thuoc doc, ha doc, dau doc, doa giet, doa chem, doa dot, doa tat axit, "
                  "se giet, giet chet, tao giet, tao se giet, doa ban"),
-    "self_harm": _w("dung o tang thuong, dung tren san thuong, dung tren thanh cau, ngoi tren lan can, "
+    "self_harm": _w("muon chet di, quyen sinh, tim den cai chet, nghi quan, lam dieu dai dot, dai dot, lao dau xuong, nhay xuong song, gieo minh, tu thieu, tu dam, tu rach, tu ket lieu, uong thuoc diet chuot, uong thuoc diet co, lan cuoi noi chuyen, lan cuoi nhan tin, "
+                    "noi loi cuoi, loi tu biet, dung o tang thuong, dung tren san thuong, dung tren thanh cau, ngoi tren lan can, "
                     "dung tren lan can, treo minh, tu sat, ket lieu, tu hai ban than, tu lam hai, tu lam dau, khong muon song, chan song, "
                     "song khong noi, khong thiet song, chet cho xong, chet quach, nhay cau, nhay song, nhay lau, "
                     "nhay tu tang, treo co, uong thuoc chuot, uong thuoc ngu, uong thuoc tru sau, uong thuoc sau, "
@@ -147,15 +148,17 @@ PHRASES: dict[str, list[str]] = {
                     "khong con muon song, song de lam gi, khong con ly do, vinh biet, tam biet moi nguoi, "
                     "thu tuyet menh, ra di mai mai, roi khoi the gioi, muon bien mat, chet di cho roi, "
                     "chet la het, chet cho nhe, dut day, ket thuc doi, muon chet, muon tu tu, dinh tu tu"),
-    "child": _w("bat coc tre, xam hai tre em, bao hanh tre, tre bi bo roi"),
-    "kidnap": _w("be di, bong di, bat mat, bi bat mat, bat coc, bat di, bat len xe, ep len xe, loi len xe, keo len xe, dua len xe, tien chuoc, "
+    "child": _w("bao hanh tre, danh tre, be bi bo roi, tre so sinh bi bo, bo roi tre, hanh ha be, hoc di vat, hoc xuong, be ngung tho, be bi ket, be bi roi, treo ra ban cong, treo len lan can, treo qua lan can, dung tren ban cong, "
+                "mot minh o nha, khong co nguoi lon, bat coc tre, xam hai tre em, bao hanh tre, tre bi bo roi"),
+    "kidnap": _w("con tin, bat lam con tin, tra nguoi, moi tra nguoi, dua di dau khong biet, bat di dau khong biet, "
+                 "cho di dau khong biet, be di, bong di, bat mat, bi bat mat, bat coc, bat di, bat len xe, ep len xe, loi len xe, keo len xe, dua len xe, tien chuoc, "
                  "chuoc nguoi, bat giu, giu nguoi, bat nhot, cuop nguoi, khong cho ve, khong tha, chua tha, "
                  "be di mat, bi be di"),
-    "trafficking": _w("buon ban nguoi, ban nguoi, ban sang, ban qua, bi ban, ban vao, dac khu, khu lua dao, "
+    "trafficking": _w("moi gioi hon nhan, dua qua bien gioi, bi ep lam viec, ep ban dam, cuong ep lao dong, lao dong cuong buc, ep ket hon, bi lua ban, bi ban sang, buon ban nguoi, ban nguoi, ban sang, ban qua, bi ban, ban vao, dac khu, khu lua dao, "
                       "cong ty lua dao, ban sang trung quoc"),
-    "confinement": _w("dien thoai bi thu, bi thu dien thoai, bi giu o, bi giu lai, bi giu trong, giam long, khoa trai, cat dien thoai, thu dien thoai, lay dien thoai, tich thu dien thoai, "
+    "confinement": _w("khong cho ra khoi nha, khong cho di dau, bi cam tu, bi giam giu, giam giu trai phep, bat giam trai phep, dien thoai bi thu, bi thu dien thoai, bi giu o, bi giu lai, bi giu trong, giam long, khoa trai, cat dien thoai, thu dien thoai, lay dien thoai, tich thu dien thoai, "
                       "bi xich, bi troi, bi nhot, nhot trong"),
-    "disaster": _w("nuoc vao nha, nuoc vao toi nha, nuoc tran vao nha, nuoc ngap nha, nuoc van len, "
+    "disaster": _w("lo nui, lu bun, lu bun da, vo de, vo dap, dong dat, ngat khoi, khoi doc, no lo hoi, no noi hoi, chay no, chap dien chay, lua ben, lua lan, ket thang may, thang may roi, sap tran, ho tu than, ho sut, nuoc vao nha, nuoc vao toi nha, nuoc tran vao nha, nuoc ngap nha, nuoc van len, "
                    "nuoc van dang len, nuoc dang len, do de, bi de, de chet, bi do de, dat sut, lun xuong, mac duoi, co khoi, boc khoi, khoi bao trum, lat up, bi lat, bi chim, bi thung, ngat khi, bi ngat khi, chua len duoc, chua ra duoc, chua thoat, con ket, bi ket, ket ben trong, ket duoi, nguoi ben trong, con nguoi ben trong, ben trong con nguoi, con nguoi trong, bi vui lap, buc nuoc, xi gas, mui gas, ro gas, ro ri khi, chay xuong may, chay cong ty, chay phong tro, chay day tro, chay khu tro, chay chung cu, chay kho, chay cho, chay quan, chay tiem, chay nha xuong, cua thoat hiem bi khoa, nuoc lu, lu quet, lu ong, lu dang, lu ve, lu len, lu lon, lu cuon, lu tran, ngap lut, ngap toi mai, ngap den mai, ngap toi nguc, ngap den nguc, ngap toi co, ngap den co, ngap qua dau, ngap het nha, "
                    "ngap sau, nuoc dang, nuoc len, nuoc tran, vo de, vo dap, xa lu, trieu cuong, song dang, "
                    "sat lo, lo dat, dat da, dat lo, sat nui, sat ta luy, sut lun, sut dat, do sap, sap ham, "
@@ -167,19 +170,19 @@ PHRASES: dict[str, list[str]] = {
                    "ket trong, cuon troi, troi mat, bi troi, lat thuyen, lat ghe, chim tau, tau chim, "
                    "thuyen chim, chet duoi, duoi nuoc, bi nuoc cuon, nuoc cuon, co lap, len noc, len mai, "
                    "dien giat, giat dien, bi giat, day dien dut, dien ro, ro dien"),
-    "accident": _w("te gieng, nga gieng, roi gieng, roi xuong gieng, nga xuong gieng, te xuong gieng, "
+    "accident": _w("bi xe can, bi xe dam, bi xe tong, tong chet, te xe, te lau, nga cau thang, dut dong mach, roi xuong vuc, lao xuong song, xe lao, mat lai, mat phanh, lat ghe, te gieng, nga gieng, roi gieng, roi xuong gieng, nga xuong gieng, te xuong gieng, "
                    "nga xuong muong, te xuong muong, nga xuong ao, te xuong ao, tai nan, tong xe, dam xe, va cham, lat xe, lao xuong, nga xe, xe dam, xe tong, xe can, "
                    "can qua, bo chay, gay tai nan, dam vao, tong vao, roi tu, nga tu, te tu, te xuong, roi xuong, "
                    "nga xuong, may kep, may cuon, may nghien, kep tay, dut tay, ngo doc, ngo doc tap the, "
                    "sap gian giao, gian giao, roi tu tang, dua di cap cuu"),
-    "injury": _w("nuoc soi, doi nuoc soi, tat nuoc soi, dau soi, tat dau soi, oi lien tuc, non mua, non ra mau, oi ra mau, tay chan run, ngo doc thuoc, ong dot, ong vo ve, ran can, ran doc, bi ran can, cho dai can, bi cho can, lim dan, sung den, nga trong nha tam, nga quy, nga guc, goi khong tra loi, tieng ren, dot quy, trung gio, nhoi mau, len con dau tim, ngung tim, soc phan ve, soc thuoc, goi cap cuu, goi znum, xe cap cuu chua toi, xe cap cuu chua den, mau chay, cuon tay, cuon vao may, bi kep, sot cao co giat, hon me, khong tinh, meo mieng, lip, ngat lim, dau nguc du doi, bi thuong, chay mau, mau me, bat tinh, nam bat dong, hon me, co giat, kho tho, ngung tho, "
+    "injury": _w("ngung tho, tat tho, khong con tho, khong bat duoc mach, mach yeu, len con, len con co giat, dong kinh, ngo doc ruou, ngo doc methanol, bang huyet, vo oi, chuyen da, sinh non, ra mau nhieu, non ra mau, ho ra mau, dau tim, nuoc soi, doi nuoc soi, tat nuoc soi, dau soi, tat dau soi, oi lien tuc, non mua, non ra mau, oi ra mau, tay chan run, ngo doc thuoc, ong dot, ong vo ve, ran can, ran doc, bi ran can, cho dai can, bi cho can, lim dan, sung den, nga trong nha tam, nga quy, nga guc, goi khong tra loi, tieng ren, dot quy, trung gio, nhoi mau, len con dau tim, ngung tim, soc phan ve, soc thuoc, goi cap cuu, goi znum, xe cap cuu chua toi, xe cap cuu chua den, mau chay, cuon tay, cuon vao may, bi kep, sot cao co giat, hon me, khong tinh, meo mieng, lip, ngat lim, dau nguc du doi, bi thuong, chay mau, mau me, bat tinh, nam bat dong, hon me, co giat, kho tho, ngung tho, "
                  "gay chan, gay tay, gay xuong, vo dau, bong nang, trong thuong, nguy kich, thoi thop, tat tho, "
                  "ngat tho, sui bot mep, tim tai, khong tho duoc, khong cu dong, mat mau, bat dong, "
                  "ngat xiu"),
-    "missing": _w("mat tich, di lac, bi lac, lac mat, chua tim thay, khong tim thay, mat lien lac, "
+    "missing": _w("bo di khong ve, khong lien lac duoc tu, mat tich, di lac, bi lac, lac mat, chua tim thay, khong tim thay, mat lien lac, "
                   "khong lien lac duoc, khong lien lac dc, goi khong duoc, goi khong nghe, tat may, "
                   "chua ve nha, khong thay ve, bo nha di, lac me, lac bo me"),
-    "help": _w("khoc thet, tieng khoc thet, la het, keu khoc, tieng keu cuu, gao thet, cuu voi, cuu toi, cuu em, cuu me, cuu chau, cuu minh, cuu chung toi, cuu giup, cuu con, "
+    "help": _w("bao cong an gap, can cong an, lam on toi, den ngay, toi ngay, gap gap, khoc thet, tieng khoc thet, la het, keu khoc, tieng keu cuu, gao thet, cuu voi, cuu toi, cuu em, cuu me, cuu chau, cuu minh, cuu chung toi, cuu giup, cuu con, "
                "cuu nguoi, cuu ho, cuu bon em, cuu chung em, cuu mang, cuu ba, cuu anh, cuu chi, cuu gap, "
                "cuu tui, giup em voi, giup toi voi, help, sos, khan cap, gap lam, nguy cap, cuu nan, "
                "cuu hoa, cap cuu, keu cuu, goi cuu, xin cuu, can giup gap, chay ra, thoat ra, khong thoat, "
@@ -220,7 +223,7 @@ PHRASES: dict[str, list[str]] = {
                      "het cuu, cuu van, cuu vot, nguy to, bao to, lu tre, lu ban, mot lu, ca lu, cai lu, lu nhoc, "
                      "lu con, lu ga, muon chet ha, chet may, chet khat, muon dien, dien mat, phat dien, "
                      "giet nong dan, giet chet nong dan, chet dan, chet kho, chet het, nong muon chet"),
-    "hypothetical": _w("neu, lo nhu, lo may, gia su, nho mai, nho nhu, phong khi, de phong, phong truong hop, "
+    "hypothetical": _w("so con bi, so bi lua, lo con bi, so chau bi, lo chau bi, so sau nay, neu, lo nhu, lo may, gia su, nho mai, nho nhu, phong khi, de phong, phong truong hop, "
                        "truong hop, khi nao, lieu co, co the bi, ngo nhu, gia nhu, khi xay ra, neu nhu, lo sau nay, "
                        "sau nay, lo co, so lo, lo ngay nao, nguy co"),
     "procedural": _w("so dien thoai, co ai biet, ai biet, xin so, xin sdt, thu tuc, ho so, quy trinh, muon hoi, cho hoi, xin hoi, hoi ve, tu van, phap luat, luat, "
