@@ -84,7 +84,7 @@ TAGS: dict[str, list[str]] = {
     "DEMAND": _w("doi, dua"),
     "RELEASE": _w("moi tha, thi moi tha, moi cho ve, tha nguoi"),
     "SWALLOW": _w("uong, nuot, uong het, uong ca, nuot het, uong nguyen"),
-    "POISON": _w("thuoc diet chuot, thuoc diet co, thuoc tru co, thuoc ta, thuoc ngu, thuoc chuot, thuoc tru sau, thuoc diet co, thuoc sau, lo thuoc, vi thuoc, "
+    "POISON": _w("cho thuoc, het thuoc, thuoc trong nha, ca nam thuoc, thuoc diet chuot, thuoc diet co, thuoc tru co, thuoc ta, thuoc ngu, thuoc chuot, thuoc tru sau, thuoc diet co, thuoc sau, lo thuoc, vi thuoc, "
                  "ca lo thuoc, het lo thuoc, ca vi thuoc, thuoc doc, axit, nuoc tay"),
     "LURE": _w("du, loi keo, ru re, dan du, du do"),
     "SEIZE": _w("bat, ep, loi, keo, khieng, tom, be, bong, om, dat, dat di, dan di"),
@@ -214,7 +214,7 @@ PHRASES: dict[str, list[str]] = {
                   "tren tiktok, tren youtube, clip, phim, vu an, xet xu, ban tin, dua tin, bai bao, doc duoc, "
                   "thay dang, o nuoc ngoai, truyen, tieu thuyet, tin tuc, co nguoi ke, tinh khac, xa khac, "
                   "noi khac, tren nhom, bao mang, ti vi, tivi, dan mang, xem tv"),
-    "figurative": _w("met muon chet, chan muon chet, xau ho muon chet, ngai muon chet, nhuc muon chet, muon chet luon a, muon chet luon, tuc muon chet, so muon chet, dau dau muon chet, chet doi roi, sap chet doi, cuu toi voi crush, crush, chet doi, doi chet, met chet, chet met, muon chet voi, chet voi, chet mat, chet cuoi, cuoi chet, "
+    "figurative": _w("nhu muon chet, nong nhu muon chet, met muon chet, chan muon chet, xau ho muon chet, ngai muon chet, nhuc muon chet, muon chet luon a, muon chet luon, tuc muon chet, so muon chet, dau dau muon chet, chet doi roi, sap chet doi, cuu toi voi crush, crush, chet doi, doi chet, met chet, chet met, muon chet voi, chet voi, chet mat, chet cuoi, cuoi chet, "
                      "so chet, nong chet, lanh chet, chan chet, buon chet, dau chet, chet tiet, chet toi roi, chet roi, "
                      "chet that, giet thoi gian, dot tien, chay hang, chay tien, chay ve, chay show, chay deadline, "
                      "ngap viec, ngap no, ngap trong, ngap dau, chem gio, chem gia, danh bai, danh game, game, "
