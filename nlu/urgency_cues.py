@@ -94,6 +94,10 @@ TAGS: dict[str, list[str]] = {
     "GAS": _w("gas, ga, khi gas, binh gas, binh ga, bep gas, khi ga, khi doc, khi clo, amoniac"),
     "LEAK": _w("xi, ro, ro ri, bi ro, xi mui, boc mui, xi ra, thoat ra, ro ra, bi xi"),
     "FOLLOW": _w("theo doi, theo duoi, bam theo, ruot theo, duoi theo, rinh"),
+    # unaccented "chay" is cháy (fire) or chạy (run): a fire only with smoke, flames or people stuck
+    "BURN": _w("chay, dang chay, bi chay, chay roi"),
+    "FIRE_CTX": _w("khoi, khoi den, lua, ngon lua, khong len duoc, khong xuong duoc, khong ra duoc, mac ket, "
+                   "ket ben trong, con ben trong, con trong, cuu hoa, binh cuu hoa, ngat khoi, bat lua"),
     "FROM": _w("tu"),
     "UNTIL": _w("toi gio, den gio, den nay, toi nay, gio, nay"),
 }
@@ -116,6 +120,7 @@ PAIRS: list[tuple[str, str, str, int]] = [
     ("kidnap", "SEIZE", "CARRY", 6),
     ("threat", "PRE", "FOLLOW", 5),
     ("disaster", "GAS", "LEAK", 3),
+    ("disaster", "BURN", "FIRE_CTX", 8),
     ("disaster", "VESSEL", "CAPSIZE", 4),
     ("elder", "ELDER_HARMV", "ELDER", 2),
     ("confinement", "CONFV", "CONF_HOLD", 3),
@@ -158,7 +163,7 @@ PHRASES: dict[str, list[str]] = {
                       "cong ty lua dao, ban sang trung quoc"),
     "confinement": _w("khong cho ra khoi nha, khong cho di dau, bi cam tu, bi giam giu, giam giu trai phep, bat giam trai phep, dien thoai bi thu, bi thu dien thoai, bi giu o, bi giu lai, bi giu trong, giam long, khoa trai, cat dien thoai, thu dien thoai, lay dien thoai, tich thu dien thoai, "
                       "bi xich, bi troi, bi nhot, nhot trong"),
-    "disaster": _w("lo nui, lu bun, lu bun da, vo de, vo dap, dong dat, ngat khoi, khoi doc, no lo hoi, no noi hoi, chay no, chap dien chay, lua ben, lua lan, ket thang may, thang may roi, sap tran, ho tu than, ho sut, nuoc vao nha, nuoc vao toi nha, nuoc tran vao nha, nuoc ngap nha, nuoc van len, "
+    "disaster": _w("khoi den kit, khoi den mu mit, day khoi, khoi bao trum, kin khoi, lo nui, lu bun, lu bun da, vo de, vo dap, dong dat, ngat khoi, khoi doc, no lo hoi, no noi hoi, chay no, chap dien chay, lua ben, lua lan, ket thang may, thang may roi, sap tran, ho tu than, ho sut, nuoc vao nha, nuoc vao toi nha, nuoc tran vao nha, nuoc ngap nha, nuoc van len, "
                    "nuoc van dang len, nuoc dang len, do de, bi de, de chet, bi do de, dat sut, lun xuong, mac duoi, co khoi, boc khoi, khoi bao trum, lat up, bi lat, bi chim, bi thung, ngat khi, bi ngat khi, chua len duoc, chua ra duoc, chua thoat, con ket, bi ket, ket ben trong, ket duoi, nguoi ben trong, con nguoi ben trong, ben trong con nguoi, con nguoi trong, bi vui lap, buc nuoc, xi gas, mui gas, ro gas, ro ri khi, chay xuong may, chay cong ty, chay phong tro, chay day tro, chay khu tro, chay chung cu, chay kho, chay cho, chay quan, chay tiem, chay nha xuong, cua thoat hiem bi khoa, nuoc lu, lu quet, lu ong, lu dang, lu ve, lu len, lu lon, lu cuon, lu tran, ngap lut, ngap toi mai, ngap den mai, ngap toi nguc, ngap den nguc, ngap toi co, ngap den co, ngap qua dau, ngap het nha, "
                    "ngap sau, nuoc dang, nuoc len, nuoc tran, vo de, vo dap, xa lu, trieu cuong, song dang, "
                    "sat lo, lo dat, dat da, dat lo, sat nui, sat ta luy, sut lun, sut dat, do sap, sap ham, "

@@ -87,6 +87,7 @@ def test_danger_now_is_urgent_and_the_same_words_without_it_are_not(model, urgen
     ("con tôi bị bắt cóc ở cổng trường", "kidnap"),
     ("nha ben canh dang chay lon, con nguoi ben trong", "disaster"),
     ("hàng xóm bị sập nhà, còn người bị vùi bên dưới", "disaster"),
+    ("phong tro ben canh dang chay, khoi mu mit, co nguoi ket ben trong", "disaster"),
 ])
 def test_with_and_without_diacritics_and_teencode(model, urgent, kind):
     a = _assess(model, urgent)
@@ -100,6 +101,7 @@ def test_with_and_without_diacritics_and_teencode(model, urgent, kind):
     "phòng chống xâm hại trẻ em ở trường", "luong chua tra 3 thang", "danh ba dien thoai bi mat",
     "cháy hàng rồi shop ơi", "lũ trẻ trong xóm chơi ngoan lắm", "sắp tới xã có họp dân",
     "bot oi cuu toi voi, quen mat khau roi",
+    "em dang chay xe ve que, duong dong qua", "sáng nào tôi cũng chạy bộ ở công viên",
 ])
 def test_everyday_words_that_look_alarming_are_not_urgent(model, text):
     assert not _assess(model, text).urgent
