@@ -66,8 +66,9 @@ TAGS: dict[str, list[str]] = {
     "CARER": _w("co giao, bao mau, giao vien, thay giao, co trong tre, chu nha, me ke, bo duong, di ghe, "
                 "cha duong, bo de, cha de"),
     "CARER_HIT": _w("danh, tat, bop mieng, nhot, troi, dung cham, dim, dap, dot, xich"),
-    "ELDER": _w("me toi, bo toi, me em, bo em, ong, ba, cu, bo me, ong ba, nguoi gia, me gia, bo gia, ba cu, ong cu, ba noi, ong noi, "
-                "ba ngoai, ong ngoai, cu ong, cu ba"),
+    # elderly people by name only: bare ông/bà/bố/mẹ (and "ổng", "ba" = father) are anyone's parents
+    "ELDER": _w("ong ba, nguoi gia, me gia, bo gia, ba cu, ong cu, ba noi, ong noi, ba ngoai, ong ngoai, "
+                "cu ong, cu ba, cu gia, ong lao, ba lao, nguoi cao tuoi"),
     "ELDER_HARM": _w("bi danh, bi nhot, bi bo doi, bi duoi ra, bi bo mac, bi bo roi, bi xich, nga, bat tinh, "
                      "ngat xiu, bi troi, di lac"),
     "ELDER_HARMV": _w("duoi ra, danh, duoi, nhot, bo doi, xich, bo mac"),
@@ -87,7 +88,7 @@ TAGS: dict[str, list[str]] = {
     "POISON": _w("cho thuoc, het thuoc, thuoc trong nha, ca nam thuoc, thuoc diet chuot, thuoc diet co, thuoc tru co, thuoc ta, thuoc ngu, thuoc chuot, thuoc tru sau, thuoc diet co, thuoc sau, lo thuoc, vi thuoc, "
                  "ca lo thuoc, het lo thuoc, ca vi thuoc, thuoc doc, axit, nuoc tay"),
     "LURE": _w("du, loi keo, ru re, dan du, du do"),
-    "SEIZE": _w("bat, ep, loi, keo, khieng, tom, be, bong, om, dat, dat di, dan di"),
+    "SEIZE": _w("bat, ep, loi, keo, khieng, tom, be, bong, dat di, dan di"),
     "CARRY": _w("len xe, cho di, dua di, mang di, di mat, cho ve huong"),
     "VESSEL": _w("thuyen, tau, ghe, tau ca, ca no, xuong, thuyen danh ca, tau danh ca, sa lan"),
     "CAPSIZE": _w("bi lat, lat up, bi chim, chim, bi thung, mac can, troi dat, gap nan, gap song lon"),
@@ -117,7 +118,7 @@ PAIRS: list[tuple[str, str, str, int]] = [
     ("child", "LURE", "CHILD", 2),
     ("elder", "ELDER", "ELDER_HARM", 4),
     ("elder", "ELDER", "ELDER_HARMV", 8),
-    ("kidnap", "SEIZE", "CARRY", 6),
+    ("kidnap", "SEIZE", "CARRY", 5),
     ("threat", "PRE", "FOLLOW", 5),
     ("disaster", "GAS", "LEAK", 3),
     ("disaster", "BURN", "FIRE_CTX", 8),
