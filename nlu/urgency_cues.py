@@ -142,7 +142,7 @@ PHRASES: dict[str, list[str]] = {
                    "cam dao, rut dao, vung dao, cam kiem, cam rua, cam bua, cam sung, cam gay, cam ma tau, "
                    "cam dao phay, cam cay sat, cam tuyp sat, duoi chem, duoi danh, ruot chem, ruot danh, "
                    "xong vao danh, tat axit, ha axit, tuoi xang, dap cua, pha cua"),
-    "threat": _w("xu may, cho may chet, giet ca nha, giet het, chat tay, cho an dan, doa ban, doa tat, de doa giet, tong tien, khong de yen, doa giet ca nha, chet may di, tao giet may, giet may, may chet voi tao, dam chet, ban chet, chem chet, nguy hiem tinh mang, de doa tinh mang, nguy hiem den tinh mang, dot nha, phong hoa, "
+    "threat": _w("chai xang, cam chai xang, binh xang, xu may, cho may chet, giet ca nha, giet het, chat tay, cho an dan, doa ban, doa tat, de doa giet, tong tien, khong de yen, doa giet ca nha, chet may di, tao giet may, giet may, may chet voi tao, dam chet, ban chet, chem chet, nguy hiem tinh mang, de doa tinh mang, nguy hiem den tinh mang, dot nha, phong hoa, "
                  "mang xang, bo thuoc doc, ha doc, dau doc, doa giet, doa chem, doa dot, doa tat axit, "
                  "se giet, giet chet, tao giet, tao se giet, doa ban"),
     "self_harm": _w("muon chet di, quyen sinh, tim den cai chet, nghi quan, lam dieu dai dot, dai dot, lao dau xuong, nhay xuong song, gieo minh, tu thieu, tu dam, tu rach, tu ket lieu, uong thuoc diet chuot, uong thuoc diet co, lan cuoi noi chuyen, lan cuoi nhan tin, "

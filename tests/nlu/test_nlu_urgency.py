@@ -25,7 +25,7 @@ PAIRS = [
     ("chồng tôi đang đánh tôi trong bếp, tôi chảy máu mũi",
      "hồi mới cưới chồng tôi có đánh tôi, nay anh ấy đã thay đổi hẳn", "violence"),
     ("ck e dang danh e, con e khoc thet",
-     "nam ngoai ck e danh e mot lan, gio hai vo chong da on", "violence"),
+     "hoi moi cuoi ck e co xo e nga mot lan, may nam nay anh ay hien lanh", "violence"),
     ("bố dượng đang cầm gậy đánh em trai tôi mới 6 tuổi",
      "hồi nhỏ tôi hay bị bố dượng đánh, giờ tôi đã ra ở riêng", "child"),
     # negated
@@ -40,10 +40,10 @@ PAIRS = [
     ("em không muốn sống nữa, em đang đứng ở thành cầu",
      "nợ lương hai tháng, cả nhà chết đói mất thôi", "self_harm"),
     ("e dinh uong het lo thuoc ngu toi nay",
-     "muon chet voi cai cong ty nay, tang ca suot ma khong tra tien", "self_harm"),
+     "ong quan ly nay lam e muon chet voi ong ay, bat lam them ma khong tra tien", "self_harm"),
     # procedural
     ("chồng em đang cầm dao đuổi hai mẹ con, cứu em",
-     "cho hỏi thủ tục tố cáo bạo lực gia đình cần giấy tờ gì", "violence"),
+     "xin hướng dẫn cách làm đơn trình báo khi bị chồng bạo hành", "violence"),
     # topic
     ("mấy đứa lớp trên đang đánh hội đồng con tôi ở cổng trường, cháu nằm dưới đất",
      "bạo lực học đường ngày càng nhiều, đề nghị nhà trường có giải pháp", "violence"),
