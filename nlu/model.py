@@ -83,7 +83,7 @@ class NLU:
         return _locate(text, province)
 
     def is_urgent(self, text: str) -> bool:
-        """Violence, threat to life, child in danger or self-harm."""
+        """Someone in danger now (nlu.urgency: cues plus the trained urgency model when present)."""
         return _is_urgent(text, self.urgency)
 
     def analyse(self, text: str) -> Analysis:
