@@ -37,8 +37,8 @@ def model_path(configured: Path | None) -> Path:
 
 def data_fingerprint(data_dir: Path) -> str:
     digest = hashlib.sha256()
-    for file in sorted(data_dir.glob("*.y*ml")):
-        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    for file in sorted(data_dir.rglob("*.y*ml")):   # subfolders too (nlu/data/urgency/)
+        digest.update(file.relative_to(data_dir).as_posix().encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()
 
 

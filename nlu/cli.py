@@ -62,6 +62,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     preds = [c.label for c in model.classify_batch(texts)]
     provs = [model.locate(t).province for t in texts]
     result = score(gold, preds, provs)
+    urgency_gold = [g for g in gold if g.urgent is not None]
+    if urgency_gold:   # only lines that carry an `urgent` field are scored for urgency
+        from .evaluate import score_urgency
+        from .normalize import normalize
+        from .urgency import assess_normalized
+
+        flags = [assess_normalized(normalize(g.text), model.urgency).urgent for g in urgency_gold]
+        result["urgency"] = score_urgency([bool(g.urgent) for g in urgency_gold], flags)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
@@ -132,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=_cmd_train)
 
     e = sub.add_parser("evaluate", help="score a model on a labelled JSONL file")
-    e.add_argument("file", type=Path, help="JSONL lines with text, label, optional also and province")
+    e.add_argument("file", type=Path,
+                   help="JSONL lines with text, label, optional also, province and urgent (true/false)")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.add_argument("--model", type=Path, default=model_path)
     e.set_defaults(func=_cmd_evaluate)

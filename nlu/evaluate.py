@@ -15,7 +15,8 @@ from typing import Any
 from .normalize import has_diacritics
 from .types import LABELS
 
-__all__ = ["GoldLine", "EvalError", "read_gold", "score", "format_report", "evaluate_with"]
+__all__ = ["GoldLine", "EvalError", "read_gold", "score", "score_urgency", "format_report",
+           "format_urgency", "evaluate_with"]
 
 
 class EvalError(ValueError):
@@ -29,6 +30,7 @@ class GoldLine:
     also: str | None
     province: str | None
     id: str | None = None
+    urgent: bool | None = None   # gold urgency, when the file has an `urgent` field
 
 
 def read_gold(path: str | Path) -> list[GoldLine]:
@@ -52,7 +54,10 @@ def read_gold(path: str | Path) -> list[GoldLine]:
                     raise EvalError(f"{p}:{n}: unknown {name} {value!r} (expected one of {', '.join(LABELS)})")
             if label is None:
                 raise EvalError(f"{p}:{n}: 'label' must not be null")
-            out.append(GoldLine(obj["text"], label, also, obj.get("province"), obj.get("id")))
+            urgent = obj.get("urgent")
+            if urgent is not None and not isinstance(urgent, bool):
+                raise EvalError(f"{p}:{n}: 'urgent' must be true or false")
+            out.append(GoldLine(obj["text"], label, also, obj.get("province"), obj.get("id"), urgent))
     if not out:
         raise EvalError(f"{p}: no lines to evaluate")
     return out
@@ -108,6 +113,33 @@ def score(gold: Sequence[GoldLine], pred_labels: Sequence[str],
     return result
 
 
+def score_urgency(gold: Sequence[bool], pred: Sequence[bool]) -> dict[str, Any]:
+    """Precision/recall/F1 of the urgent flag, with the confusion counts.
+
+    ``false_alarm_rate`` is the share of non-urgent messages flagged: each one
+    sends a citizen emergency numbers and a case a one-hour deadline.
+    """
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold flags but {len(pred)} predictions")
+    tp = sum(1 for g, p in zip(gold, pred) if g and p)
+    fp = sum(1 for g, p in zip(gold, pred) if not g and p)
+    fn = sum(1 for g, p in zip(gold, pred) if g and not p)
+    tn = len(gold) - tp - fp - fn
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {"n": len(gold), "support": tp + fn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+            "precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4),
+            "false_alarm_rate": round(fp / (fp + tn), 4) if fp + tn else 0.0}
+
+
+def format_urgency(u: dict[str, Any]) -> str:
+    """Human-readable urgency block of the evaluation report."""
+    return (f"urgency: n={u['n']} urgent={u['support']}  precision={u['precision']:.4f}  "
+            f"recall={u['recall']:.4f}  F1={u['f1']:.4f}  false alarms={u['false_alarm_rate']:.2%}\n"
+            f"  tp={u['tp']} fp={u['fp']} fn={u['fn']} tn={u['tn']}")
+
+
 def format_report(r: dict[str, Any]) -> str:
     """Human-readable evaluation report."""
     lines = [f"n={r['n']}  accuracy={r['accuracy']:.4f}  macro-F1={r['macro_f1']:.4f}"]
@@ -128,6 +160,9 @@ def format_report(r: dict[str, Any]) -> str:
     lines.append(" " * 8 + "".join(f"{l[:7]:>8}" for l in LABELS))
     for g in LABELS:
         lines.append(f"{g:<8}" + "".join(f"{r['confusion'][g][p]:>8}" for p in LABELS))
+    if r.get("urgency") is not None:
+        lines.append("")
+        lines.append(format_urgency(r["urgency"]))
     return "\n".join(lines)
 
 

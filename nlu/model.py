@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from .problems import second_problem
 from .types import LABELS, Analysis, Classification, Location, ModelMissingError
 from .urgency import assess_normalized as _assess_urgency
 from .urgency import is_urgent as _is_urgent
+from .urgency_model import UrgencyModel
 
 __all__ = ["NLU", "load", "save", "FORMAT_VERSION"]
 
@@ -36,7 +37,7 @@ class NLU:
 
     def __init__(self, vectorizer: Vectorizer, weights: np.ndarray, bias: np.ndarray,
                  labels: Sequence[str], temperature: float, threshold: float,
-                 meta: dict[str, Any] | None = None) -> None:
+                 meta: dict[str, Any] | None = None, urgency: UrgencyModel | None = None) -> None:
         self.vectorizer = vectorizer
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)   # (n_features, n_labels)
         self.bias = np.asarray(bias, dtype=np.float32)
@@ -44,6 +45,7 @@ class NLU:
         self.temperature = float(temperature)
         self.threshold = float(threshold)
         self.meta = dict(meta or {})
+        self.urgency = urgency   # None: the urgency rules decide alone
 
     # -- classification -----------------------------------------------------
     def _scores_normalized(self, acc: str) -> np.ndarray:
@@ -82,13 +84,13 @@ class NLU:
         return _locate(text, province)
 
     def is_urgent(self, text: str) -> bool:
-        """Violence, threat to life, child in danger or self-harm."""
-        return _is_urgent(text)
+        """Someone in danger now (nlu.urgency: cues plus the trained urgency model when present)."""
+        return _is_urgent(text, self.urgency)
 
     def analyse(self, text: str) -> Analysis:
         """Classification, location, urgency, intent and abuse (the text is normalised once)."""
         acc = normalize(text)
-        urgency = _assess_urgency(acc)
+        urgency = _assess_urgency(acc, self.urgency)
         intent, abusive = detect_intent(acc)
         first = self._to_classification(self._scores_normalized(acc))
         second = second_problem(self._classify_normalized, text, first) if intent == "report" else None
@@ -120,6 +122,7 @@ def save(model: NLU, path: str | Path) -> int:
             idf=model.vectorizer.idf.astype(np.float16),
             weights=model.weights.astype(np.float16),
             bias=model.bias.astype(np.float32),
+            **cast("dict[str, Any]", model.urgency.to_arrays() if model.urgency is not None else {}),
         )
     tmp.replace(path)   # atomic: a reader never sees half a model
     return path.stat().st_size
@@ -141,6 +144,7 @@ def load(path: str | Path) -> NLU:
         idf = z["idf"].astype(np.float32)
         weights = z["weights"].astype(np.float32)
         bias = z["bias"]
+        urgency = UrgencyModel.from_arrays({k: z[k] for k in z.files if k.startswith("urgency_")})
     vocab = dict(zip(vocab_list, range(len(vocab_list))))
     labels = header["labels"]
     if tuple(labels) != LABELS:
@@ -149,4 +153,4 @@ def load(path: str | Path) -> NLU:
 
     gazetteer()   # build now so the first message is not slow
     return NLU(Vectorizer(vocab, idf), weights, bias, labels,
-               header["temperature"], header["threshold"], header.get("meta"))
+               header["temperature"], header["threshold"], header.get("meta"), urgency)

@@ -29,6 +29,7 @@ from .features import Vectorizer
 from .model import NLU, save
 from .normalize import has_diacritics, strip_diacritics
 from .types import LABELS
+from .urgency_model import train_urgency
 
 __all__ = ["TrainReport", "train", "fit_model", "augment"]
 
@@ -208,6 +209,7 @@ def train(data_dir: str | Path, out_path: str | Path, *,
     texts, labels = augment([e.text for e in examples], [e.label for e in examples])
     model = fit_model(texts, labels, c=c, temperature=temp, threshold=thr)
     model.bias[OTHER] += other_bias
+    model.urgency = train_urgency(data_dir)
     model.meta.update({"n_examples": len(examples), "C": c, "other_bias": other_bias, "cv_accuracy": cv_acc, "cv_macro_f1": cv_f1,
                        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S")})
     size = save(model, out_path)
