@@ -76,12 +76,16 @@ def augment(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[str], lis
 
 def fit_model(texts: Sequence[str], labels: Sequence[str], *, c: float = C,
               temperature: float = 1.0, threshold: float = 0.5,
-              vectorizer: Vectorizer | None = None) -> NLU:
-    """Fit vectoriser (unless given) + linear SVM on (already augmented) data."""
+              vectorizer: Vectorizer | None = None, matrix: Any = None) -> NLU:
+    """Fit vectoriser (unless given) + linear SVM on (already augmented) data.
+
+    ``matrix``: the texts already transformed by ``vectorizer`` (cross-validation
+    fits several C on one fold and transforms once).
+    """
     from sklearn.svm import LinearSVC
 
     vec = vectorizer or Vectorizer.fit(texts)
-    X = vec.transform(texts)
+    X = matrix if matrix is not None else vec.transform(texts)
     y = np.array([LABELS.index(l) for l in labels])
     clf = LinearSVC(C=c)
     clf.fit(X, y)
@@ -155,6 +159,7 @@ def _cross_validate(examples: Sequence[Example], progress: Callable[[str], None]
     for k, (tr, te) in enumerate(skf.split(texts, y), 1):
         t_tr, l_tr = augment([texts[i] for i in tr], [LABELS[y[i]] for i in tr])
         vec = Vectorizer.fit(t_tr)
+        X_tr = vec.transform(t_tr)
         held = [texts[i] for i in te]
         held_y = y[te]
         # each held-out message is scored as written and, if accented, without diacritics
@@ -162,7 +167,7 @@ def _cross_validate(examples: Sequence[Example], progress: Callable[[str], None]
         eval_t = held + [s for s, _ in stripped]
         all_y.append(np.concatenate([held_y, np.array([yy for _, yy in stripped], dtype=int)]))
         for c in C_GRID:
-            scores[c].append(fit_model(t_tr, l_tr, c=c, vectorizer=vec).decision_batch(eval_t))
+            scores[c].append(fit_model(t_tr, l_tr, c=c, vectorizer=vec, matrix=X_tr).decision_batch(eval_t))
         progress(f"  fold {k}/{n_folds} done")
     yy = np.concatenate(all_y)
     best_c = max(C_GRID, key=lambda c: _macro_f1(yy, np.concatenate(scores[c]).argmax(axis=1)))

@@ -61,7 +61,7 @@ def test_no_threshold_meets_an_impossible_goal_so_always_ask():
     assert cal.choose_threshold(conf, correct, max_silent_misroute=0.02) == 1.0
 
 
-def test_close_gap_finds_messages_whose_second_label_is_right():
+def test_close_gap_flags_near_ties_whose_second_label_is_often_right():
     rng = np.random.default_rng(3)
     n = 2000
     y = rng.integers(0, 6, n)
@@ -87,3 +87,13 @@ def test_ece_of_a_perfectly_calibrated_set_is_small():
     correct = rng.random(20000) < conf
     assert cal.confidence_ece(conf, correct) < 0.02
     assert cal.confidence_ece(np.ones(1000), np.zeros(1000, dtype=bool)) == pytest.approx(1.0)
+
+
+def test_close_gap_stays_small_when_the_second_label_is_never_right():
+    rng = np.random.default_rng(5)
+    n = 1000
+    y = rng.integers(0, 6, n)
+    probs = np.full((n, 6), 0.05)
+    probs[np.arange(n), y] = rng.uniform(0.3, 0.9, n)   # first always right, margins spread out
+    probs /= probs.sum(axis=1, keepdims=True)
+    assert cal.choose_close_gap(probs, y) == cal.GAP_GRID[0]
