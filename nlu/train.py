@@ -176,6 +176,8 @@ def _cross_validate(examples: Sequence[Example], progress: Callable[[str], None]
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
+    """Everything fitted out of fold; ``summary`` goes into the model's meta for the benchmark."""
+
     other_bias: float
     temperature: float
     threshold: float
