@@ -12,12 +12,17 @@ INTENTS: tuple[str, ...] = ("report", "greeting", "thanks", "chitchat", "bot_que
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """Best label, its calibrated probability, the full ranking and the abstain flag."""
+    """Best label, its calibrated probability, the full ranking and the abstain flag.
+
+    ``close``: the top two labels are nearly tied (``ranking[:2]``); when asking,
+    offer those two first.
+    """
 
     label: str
     confidence: float
     ranking: tuple[tuple[str, float], ...]
     abstain: bool
+    close: bool = False
 
 
 @dataclass(frozen=True, slots=True)

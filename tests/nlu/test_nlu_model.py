@@ -1,6 +1,7 @@
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import nlu
@@ -78,3 +79,54 @@ def test_loader_reads_several_intents_and_corrections(tmp_path):
         '- intent: farmer\n  examples: |\n    - "lúa [chết](problem) hết"\n', encoding="utf-8")
     ex = {e.text: e.label for e in load_examples(tmp_path)}
     assert ex == {"xin chào": "other", "đèn đường hỏng": "union", "lúa chết hết": "farmer"}
+
+
+def test_close_flag_follows_the_trained_gap(model):
+    assert 0.0 < model.close_gap < 1.0
+    for text in ["cty no luong 3 thang", "con tôi bị bạn đánh ở trường, xin hỏi phải làm gì",
+                 "hàng xóm đánh bạc thâu đêm", "đường làng ngập nước", "xin chào"]:
+        c = model.classify(text)
+        margin = c.ranking[0][1] - c.ranking[1][1]
+        assert c.close == (margin < model.close_gap)
+
+
+def _tiny_model(bias: list[float], close_gap: float) -> nlu.NLU:
+    from nlu.features import Vectorizer
+
+    vec = Vectorizer.fit(["lương công ty", "lúa sâu bệnh"])
+    weights = np.zeros((len(vec.vocab), len(nlu.LABELS)), dtype=np.float32)
+    return nlu.NLU(vec, weights, np.array(bias, dtype=np.float32), nlu.LABELS,
+                   temperature=1.0, threshold=0.5, close_gap=close_gap)
+
+
+def test_two_labels_nearly_tied_are_close_and_both_offered():
+    tied = _tiny_model([2.0, 1.95, 0, 0, 0, 0], close_gap=0.1).classify("bất kỳ")
+    assert tied.close is True
+    assert [l for l, _ in tied.ranking[:2]] == ["union", "farmer"]
+    clear = _tiny_model([4.0, 1.0, 0, 0, 0, 0], close_gap=0.1).classify("bất kỳ")
+    assert clear.close is False and clear.label == "union" and not clear.abstain
+
+
+def test_save_load_round_trip_keeps_every_answer(model, tmp_path):
+    from nlu.model import save
+
+    path = tmp_path / "copy.bin"
+    save(model, path)
+    again = nlu.load(path)
+    assert (again.threshold, again.temperature, again.close_gap) == (
+        model.threshold, model.temperature, model.close_gap)
+    assert again.meta["oof_silent_misroute"] <= 0.02
+    texts = ["Công ty nợ lương", "lua bi sau cuon la", "chồng đánh vợ", "", "xin chào bot",
+             "con nghiện chích choác ngoài bãi đất trống"]
+    for a, b in zip(model.classify_batch(texts), again.classify_batch(texts)):
+        assert (a.label, a.abstain, a.close) == (b.label, b.abstain, b.close)
+        assert math.isclose(a.confidence, b.confidence, rel_tol=1e-3)
+
+
+def test_unaccented_message_lands_with_its_accented_twin(model):
+    pairs = [("Lúa nhà tôi bị rầy nâu phá hết, thuốc mua về phun không ăn thua",
+              "lua nha toi bi ray nau pha het, thuoc mua ve phun khong an thua"),
+             ("Bố tôi là thương binh mà mấy tháng nay chưa nhận trợ cấp",
+              "bo toi la thuong binh ma may thang nay chua nhan tro cap")]
+    for acc, plain in pairs:
+        assert model.classify(acc).label == model.classify(plain).label
