@@ -48,7 +48,7 @@ def photo_signal(channel: str) -> str:
 
 
 def record_photo(session: AsyncSession, message: Message, platform_ref: str) -> None:
-    session.add(Attachment(message=message, channel=message.channel, platform_ref=platform_ref[:4000]))
+    session.add(Attachment(message_id=message.id, channel=message.channel, platform_ref=platform_ref[:4000]))
 
 
 async def claim_due_photos(db: Database, channel: str, limit: int = BATCH) -> list[PhotoJob]:

@@ -49,6 +49,8 @@ async def open_case(turn: Turn) -> Case:
         urgent=d.urgent,
         anonymous=d.contact == "anonymous",
         contact_phone=d.phone,
+        latitude=d.latitude,
+        longitude=d.longitude,
         status=CaseStatus.OPEN,
         unit=unit,
         accept_deadline=accept_by,

@@ -519,3 +519,47 @@ async def on_contact_shared(turn: Turn, phone_text: str) -> None:
         await advance(turn)
     else:
         await on_text(turn, phone_text)
+
+
+# --- photos and shared places ---------------------------------------------------------------------
+
+async def on_photo(turn: Turn) -> None:
+    """A photo without words: it goes with the report being written, or joins the open case, or
+    starts a report that still needs the story in words (intake stored the photo itself)."""
+    if await consent_gate(turn):
+        return
+    state = turn.conversation.state
+    if state in DRAFTING:
+        # the report's messages start here at the latest, so the photo goes with the case
+        turn.set_draft(photos=turn.draft.photos + 1, first_message_id=turn.draft.first_message_id or turn.message.id)
+        turn.say("photo.received")
+        if not turn.draft.description:
+            turn.say("photo.needs_words")
+    elif (case := await case_for_reply(turn)) is not None:
+        await add_to_case(turn, case)
+    else:
+        turn.reset(PROBLEM, first_message_id=turn.message.id, photos=1, danger_shown=turn.danger_said)
+        turn.say("photo.received")
+        turn.say("photo.needs_words")
+
+
+async def on_location(turn: Turn, latitude: float, longitude: float) -> None:
+    """A shared location answers "where" for the report being written (so the bot does not ask)."""
+    if await consent_gate(turn):
+        return
+    place = await turn.core.nlu.locate_point(latitude, longitude)
+    if place is None or place.province is None:
+        turn.say("location.outside")
+        return
+    where = ", ".join(p for p in (place.commune, place.province) if p)
+    state = turn.conversation.state
+    if state not in DRAFTING:
+        if (case := await case_for_reply(turn)) is not None:
+            await add_to_case(turn, case)
+            return
+        turn.reset(PROBLEM, first_message_id=turn.message.id, danger_shown=turn.danger_said)
+    turn.set_draft(latitude=latitude, longitude=longitude, province=place.province, commune=place.commune,
+                   old_province=None, province_skipped=False, commune_skipped=False)
+    turn.say("location.received", place=where)
+    if turn.conversation.state in (PROVINCE, COMMUNE, CONFIRM) or not turn.draft.description:
+        await advance(turn)

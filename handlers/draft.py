@@ -93,6 +93,9 @@ class Draft(_Frozen):
     offer: SecondOffer | None = None      # offered: waiting for "file it too" or "no"
     split_from: str | None = None         # this report is the second part of that case
     follow_case: str | None = None        # an urgent case filed early: answers now complete it
+    latitude: float | None = None         # a location the citizen shared (the place came from it)
+    longitude: float | None = None
+    photos: int = 0                       # photos sent with this report
 
     check_domain = field_validator("domain")(_label)
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import dialogue
+from handlers.attachments import photo_signal, record_photo
 from handlers.commands import on_command, split_command
 from handlers.core import Core
 from handlers.turn import Turn
@@ -76,6 +77,10 @@ async def _dispatch(turn: Turn) -> None:
         await dialogue.on_button(turn, inbound.data or "")
     elif inbound.kind is InboundKind.CONTACT:
         await dialogue.on_contact_shared(turn, inbound.text)
+    elif inbound.kind is InboundKind.LOCATION and inbound.latitude is not None and inbound.longitude is not None:
+        await dialogue.on_location(turn, inbound.latitude, inbound.longitude)
+    elif inbound.photo and inbound.kind is InboundKind.UNSUPPORTED:
+        await dialogue.on_photo(turn)
     elif inbound.kind is InboundKind.UNSUPPORTED:
         turn.say("unsupported")
     elif (command := split_command(inbound.text)) is not None:
@@ -103,6 +108,8 @@ async def _handle_once(core: Core, inbound: Inbound) -> InboundResult:
         await session.flush()
         turn = Turn(core, session, inbound, conversation, citizen, message)
         await _dispatch(turn)
+        if inbound.photo and citizen.consent_at is not None:   # nothing is kept before consent
+            record_photo(session, message, inbound.photo)
         queued = turn.flush(case_id=message.case_id)
         return InboundResult(duplicate=False, queued=len(queued))
 
@@ -123,6 +130,6 @@ async def handle_inbound(core: Core, inbound: Inbound) -> InboundResult:
                 raise
             continue
         if not result.duplicate:
-            core.signal.wake([inbound.channel])
+            core.signal.wake([inbound.channel, photo_signal(inbound.channel)] if inbound.photo else [inbound.channel])
         return result
     raise AssertionError("unreachable")

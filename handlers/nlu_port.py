@@ -22,6 +22,9 @@ class NluPort:
     async def locate(self, text: str, province: str | None = None) -> Location:
         return await asyncio.to_thread(self.model.locate, text, province)
 
+    async def locate_point(self, latitude: float, longitude: float) -> Location | None:
+        return await asyncio.to_thread(nlu.locate_point, latitude, longitude)
+
     def provinces(self) -> list[str]:
         return province_names()
 

@@ -298,6 +298,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "domain.youth": {"vi": "Thanh niên, học sinh, sinh viên (Đoàn Thanh niên)", "en": "Young people (Youth Union)"},
     "domain.veteran": {"vi": "Cựu chiến binh, an ninh trật tự (Hội CCB)", "en": "Veterans, neighbourhood order"},
     "domain.other": {"vi": "Vấn đề khác (Mặt trận Tổ quốc)", "en": "Something else (Fatherland Front)"},
+    "photo.received": {
+        "vi": "📷 Mình đã nhận ảnh, ảnh sẽ được gửi kèm phản ánh cho cán bộ xử lý.",
+        "en": "📷 Photo received: it goes with your report to the staff who handle it.",
+    },
+    "photo.needs_words": {
+        "vi": "Bạn kể giúp mình bằng lời nhé: chuyện gì đang xảy ra, ở đâu?",
+        "en": "Please tell me in words too: what is happening, and where?",
+    },
+    "location.received": {
+        "vi": "📍 Mình đã ghi nhận vị trí: {place}.",
+        "en": "📍 Location noted: {place}.",
+    },
+    "location.outside": {
+        "vi": "Vị trí này nằm ngoài Việt Nam nên mình chưa dùng được. Bạn gõ tên tỉnh/thành phố và xã/phường giúp mình nhé.",
+        "en": "That location is outside Vietnam, so I cannot use it. Please type the province and commune instead.",
+    },
     "deadline.by": {"vi": "trước {time} {weekday} {date}", "en": "by {time} {weekday} {date}"},
     "weekday.0": {"vi": "thứ Hai", "en": "Monday"},
     "weekday.1": {"vi": "thứ Ba", "en": "Tuesday"},

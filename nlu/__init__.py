@@ -32,12 +32,20 @@ __all__ = [
     "DEFAULT_MODEL_PATH",
     "DEFAULT_DATA_DIR",
     "provinces",
+    "locate_point",
     "load",
     "train",
 ]
 
 DEFAULT_MODEL_PATH: Path = Path(__file__).parent / "model" / "model.bin"
 DEFAULT_DATA_DIR: Path = Path(__file__).parent / "data"
+
+
+def locate_point(latitude: float, longitude: float) -> Location | None:
+    """A shared location -> province and commune by the nearest commune (None outside Vietnam)."""
+    from .geo import locate_point as _locate_point
+
+    return _locate_point(latitude, longitude)
 
 
 def provinces() -> list[tuple[str, int]]:

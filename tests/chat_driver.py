@@ -16,11 +16,20 @@ class CoreChat:
         self.core, self.user, self.channel = core, user, channel
         self.received: list[Any] = []
 
-    async def _send(self, kind: InboundKind, text: str = "", data: str | None = None) -> list[Any]:
+    async def _send(self, kind: InboundKind, text: str = "", data: str | None = None, **extra: Any) -> list[Any]:
         await handle_inbound(self.core, Inbound(
             channel=self.channel, chat_id=self.user, user_id=self.user, kind=kind, text=text, data=data,
-            update_id=str(next(_updates))))
+            update_id=str(next(_updates)), **extra))
         return await self.deliver()
+
+    async def photo(self, ref: str, caption: str = "") -> str:
+        """Send a photo (the platform's reference to it), with words or without."""
+        kind = InboundKind.TEXT if caption else InboundKind.UNSUPPORTED
+        return "\n".join(r.text for r in await self._send(kind, caption or "photo", photo=ref))
+
+    async def location(self, latitude: float, longitude: float) -> str:
+        return "\n".join(r.text for r in await self._send(InboundKind.LOCATION, latitude=latitude,
+                                                           longitude=longitude))
 
     async def deliver(self) -> list[Any]:
         """Play the channel sender: take what the outbox holds for this chat, as a platform would."""
