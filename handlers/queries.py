@@ -18,8 +18,10 @@ class CaseDetail:
 
 
 async def inbox(db: Database, staff: StaffAccount, status: CaseStatus | None = None,
-                open_only: bool = False, limit: int = 200) -> list[Case]:
-    """The staff member's own unit's cases (all units for moderators and admins), urgent first."""
+                open_only: bool = False, limit: int = 200, offset: int = 0) -> list[Case]:
+    """The staff member's own unit's cases (all units for moderators and admins): urgent first, then
+    the nearest deadline. `open_only` means every case still to be worked on (new, in progress,
+    waiting on the citizen); `offset` pages through a long inbox."""
     query = select(Case)
     if staff.role is StaffRole.STAFF:
         query = query.where(Case.unit_id == staff.unit_id)
@@ -27,7 +29,7 @@ async def inbox(db: Database, staff: StaffAccount, status: CaseStatus | None = N
         query = query.where(Case.status == status)
     elif open_only:
         query = query.where(Case.status.in_([s for s in CaseStatus if s.is_open]))
-    query = query.order_by(Case.urgent.desc(), Case.resolve_deadline, Case.id).limit(limit)
+    query = query.order_by(Case.urgent.desc(), Case.resolve_deadline, Case.id).offset(offset).limit(limit)
     async with db.sessions() as session:
         return list((await session.scalars(query)).unique().all())
 
