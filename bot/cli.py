@@ -14,6 +14,7 @@ import uvicorn
 from bot.runtime import build_runtime, create_app
 from handlers import (
     AppConfig,
+    DemoLogin,
     InvalidAction,
     Settings,
     active_units,
@@ -27,7 +28,8 @@ from handlers import (
 from storage import StaffRole, create_database
 
 
-def banner(runtime_settings: Settings, demo: list[str], config: AppConfig, telegram: str) -> str:
+def banner(runtime_settings: Settings, demo: list[DemoLogin], telegram: str) -> str:
+    """What a newcomer sees after `make run`: where to go and, the first time only, the demo logins."""
     base = runtime_settings.base_url
     lines = [
         "",
@@ -38,10 +40,11 @@ def banner(runtime_settings: Settings, demo: list[str], config: AppConfig, teleg
         f"  Telegram: {telegram}",
     ]
     if demo:
-        lines.append("  Tài khoản demo (demo logins):")
-        for staff in config.demo_staff:
-            where = staff.unit or staff.role
-            lines.append(f"    {staff.username:<18} mật khẩu/password: {staff.password:<16} ({where})")
+        lines.append("  Tài khoản demo, mật khẩu chỉ in MỘT lần (demo logins, passwords shown ONCE):")
+        lines += [f"    {login.username:<18} {login.password:<18} ({login.where})" for login in demo]
+    elif runtime_settings.demo:
+        lines.append("  Tài khoản demo đã tạo ở lần chạy trước (demo logins exist; passwords were shown then).")
+        lines.append("  Đặt lại (reset): LANGNGHE_PASSWORD=... .venv/bin/langnghe create-staff USER --unit KEY")
     lines.append("  Dừng (stop): Ctrl+C\n")
     return "\n".join(lines)
 
@@ -58,7 +61,7 @@ async def cmd_run(settings: Settings) -> int:
     async def announce() -> None:
         while not server.started:
             await asyncio.sleep(0.05)
-        print(banner(settings, runtime.demo_logins, runtime.core.config, telegram), flush=True)
+        print(banner(settings, runtime.demo_logins, telegram), flush=True)
 
     announcer = asyncio.create_task(announce())
     await server.serve()
@@ -134,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    os.umask(0o077)  # var/, the database, the secret key and logs: this user's only
     settings = Settings()
     if args.command == "run":
         return asyncio.run(cmd_run(settings))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from bot.webchat import webchat_router
 from handlers import (
     AppConfig,
     Core,
+    DemoLogin,
     NluPort,
     Settings,
     escalate_overdue,
@@ -35,7 +37,7 @@ class Runtime:
     settings: Settings
     core: Core
     telegram: TelegramChannel | None = None
-    demo_logins: list[str] = field(default_factory=list)
+    demo_logins: list[DemoLogin] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -83,10 +85,11 @@ def session_secret(settings: Settings) -> str:
     if settings.secret_key:
         return settings.secret_key
     path = Path(settings.config_path).resolve().parent / "var" / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # created 0600, never readable by others even briefly
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 

@@ -2,7 +2,14 @@
 
 Channel adapters (bot/) and the console (web/) use only what is listed in `__all__`.
 """
-from handlers.accounts import authenticate, create_staff, get_staff
+from handlers.accounts import (
+    PasswordCheckBusy,
+    authenticate,
+    change_password,
+    create_staff,
+    end_sessions,
+    get_staff,
+)
 from handlers.core import Core
 from handlers.corrections import mask_personal, misroute_examples, to_rasa_yaml
 from handlers.errors import CaseNotFound, InvalidAction
@@ -12,7 +19,7 @@ from handlers.nlu_port import NluPort, load_or_train, province_names, run_nlu_cl
 from handlers.outbox import ChatLine, claim_pending, mark_failed, mark_retry, mark_sent, pull_chat, release
 from handlers.queries import CaseDetail, active_units, case_detail, inbox
 from handlers.settings import AppConfig, Settings
-from handlers.setup import prepare_database, seed_demo_staff
+from handlers.setup import DemoLogin, prepare_database, seed_demo_staff
 from handlers.signals import OutboxSignal
 from handlers.staff_actions import (
     can_act,
@@ -32,6 +39,7 @@ __all__ = [
     "CaseDetail",
     "ChatLine",
     "CaseNotFound",
+    "DemoLogin",
     "Core",
     "Inbound",
     "InboundKind",
@@ -39,6 +47,7 @@ __all__ = [
     "InvalidAction",
     "NluPort",
     "OutboxSignal",
+    "PasswordCheckBusy",
     "Outgoing",
     "Settings",
     "active_units",
@@ -46,6 +55,7 @@ __all__ = [
     "can_act",
     "can_see_personal",
     "case_detail",
+    "change_password",
     "claim_pending",
     "create_staff",
     "do_accept_case",
@@ -53,6 +63,7 @@ __all__ = [
     "do_reply_to_citizen",
     "do_request_information",
     "do_resolve_case",
+    "end_sessions",
     "escalate_overdue",
     "get_staff",
     "handle_inbound",

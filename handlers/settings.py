@@ -46,8 +46,9 @@ class CommuneUnit(BaseModel):
 
 
 class DemoStaff(BaseModel):
+    """A demo login: no password here, one is drawn at random when the account is first made."""
+
     username: str
-    password: str
     display_name: str
     role: Literal["staff", "moderator", "admin"] = "staff"
     unit: str | None = Field(default=None, description="unit key, e.g. union.bac-ninh")
@@ -100,7 +101,7 @@ class Settings(BaseSettings):
     telegram_api_base_url: str | None = None
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_secret: str | None = None
-    demo: bool = True
+    demo: bool = False  # `make run` sets DEMO=true: demo logins with random passwords
     outbox_poll_seconds: float = 2.0
     escalation_interval_seconds: float = 300.0
 
