@@ -121,7 +121,8 @@ def create_app(runtime: Runtime) -> FastAPI:
             await runtime.stop()
 
     app = create_web_app(runtime.core, session_secret(runtime.settings),
-                         https_only=(runtime.settings.public_url or "").startswith("https://"), lifespan=lifespan)
+                         https_only=(runtime.settings.public_url or "").startswith("https://"), lifespan=lifespan,
+                         public_url=runtime.settings.public_url)
     app.include_router(webchat_router(runtime.core))
     if runtime.telegram is not None and runtime.settings.telegram_mode == "webhook":
         app.include_router(runtime.telegram.webhook_router(runtime.webhook_secret))

@@ -17,7 +17,7 @@ from handlers.escalation import escalate_overdue
 from handlers.intake import handle_inbound
 from handlers.nlu_port import NluPort, load_or_train, province_names, run_nlu_cli
 from handlers.outbox import ChatLine, claim_pending, mark_failed, mark_retry, mark_sent, pull_chat, release
-from handlers.queries import CaseDetail, active_units, case_detail, inbox
+from handlers.queries import CaseDetail, active_units, case_detail, cases_of_chat, inbox
 from handlers.settings import AppConfig, Settings
 from handlers.setup import DemoLogin, prepare_database, seed_demo_staff
 from handlers.signals import OutboxSignal
@@ -55,6 +55,7 @@ __all__ = [
     "can_act",
     "can_see_personal",
     "case_detail",
+    "cases_of_chat",
     "change_password",
     "claim_pending",
     "create_staff",

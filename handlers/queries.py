@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from handlers.errors import CaseNotFound
 from handlers.staff_actions import can_view
-from storage import Case, CaseEvent, CaseStatus, Database, Message, StaffAccount, StaffRole, Unit
+from storage import Case, CaseEvent, CaseStatus, Conversation, Database, Message, StaffAccount, StaffRole, Unit
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,12 @@ async def active_units(db: Database) -> list[Unit]:
     async with db.sessions() as session:
         return list((await session.scalars(
             select(Unit).where(Unit.active.is_(True)).order_by(Unit.domain, Unit.level, Unit.province))).all())
+
+
+async def cases_of_chat(db: Database, channel: str, chat_id: str) -> int:
+    """How many cases one chat has opened: the web chat counts them to limit case creation."""
+    async with db.sessions() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Case).join(Conversation, Case.conversation_id == Conversation.id)
+            .where(Conversation.channel == channel, Conversation.chat_id == chat_id))
+    return int(count or 0)

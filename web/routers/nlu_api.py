@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from web.deps import CoreDep
+from web.ratelimit import client_address, limits_of
 
 router = APIRouter(tags=["nlu"])
 
@@ -16,7 +17,8 @@ class ParseIn(BaseModel):
 
 
 @router.post("/model/parse")
-async def parse(core: CoreDep, body: ParseIn) -> dict[str, Any]:
+async def parse(request: Request, core: CoreDep, body: ParseIn) -> dict[str, Any]:
+    limits_of(request).parse_address.hit(client_address(request))
     analysis = await core.nlu.analyse(body.text)
     cls, loc = analysis.classification, analysis.location
     entities: list[dict[str, Any]] = []
