@@ -4,14 +4,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import weakref
+from datetime import UTC
 from typing import Any
 
 from aiogram import Bot, Dispatcher, F
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -19,7 +22,9 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from aiogram.types.update import UpdateTypeLookupError
 from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import ValidationError
 
 from bot.inbound import deliver_inbound
 from bot.pacing import Pacer
@@ -62,18 +67,77 @@ def inbound_from_message(message: Message, update_id: int) -> Inbound:
     return Inbound(
         channel=CHANNEL, chat_id=str(message.chat.id), user_id=str(user.id if user else message.chat.id), kind=kind,
         text=text, update_id=str(update_id), message_id=str(message.message_id),
-        display_name=user.full_name if user else None, language=user.language_code if user else None,
-        at=message.date,
+        display_name=_name(user.full_name) if user else None, language=_language(user.language_code) if user else None,
+        at=message.date if message.date.tzinfo else message.date.replace(tzinfo=UTC),
     )
+
+
+def _name(full_name: str) -> str:
+    return full_name[:128]  # the column's size; Telegram allows 64 + 64
+
+
+def _language(code: str | None) -> str | None:
+    return code[:8] if code else None
 
 
 def inbound_from_callback(query: CallbackQuery, update_id: int) -> Inbound:
     chat_id = query.message.chat.id if query.message else query.from_user.id
     return Inbound(
         channel=CHANNEL, chat_id=str(chat_id), user_id=str(query.from_user.id), kind=InboundKind.BUTTON,
-        data=query.data or "", update_id=str(update_id), display_name=query.from_user.full_name,
-        language=query.from_user.language_code,
+        data=query.data or "", update_id=str(update_id), display_name=_name(query.from_user.full_name),
+        language=_language(query.from_user.language_code),
     )
+
+
+MAX_ID = 2**63  # Telegram's ids fit in 64 bits; anything larger is not from Telegram
+
+
+def _bad(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_400_BAD_REQUEST, detail)
+
+
+def _check_values(payload: Any) -> None:
+    """Walk the JSON (iteratively: no recursion limit to hit) for what no store can keep."""
+    stack = [payload]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                raise _bad("NUL character in a string")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _bad("lone surrogate in a string") from None
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= MAX_ID:
+            raise _bad("integer out of range")
+
+
+def parse_update(body: bytes, bot: Bot) -> Update:
+    """A webhook body as an Update, or a 400 saying what is wrong with it (never a 500)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        raise _bad("body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise _bad("body is not a JSON object")
+    _check_values(payload)
+    try:
+        return Update.model_validate(payload, context={"bot": bot})
+    except (ValidationError, ValueError, TypeError, RecursionError, OverflowError):
+        raise _bad("body is not a Telegram Update") from None
+
+
+def _known_event(update: Update) -> bool:
+    try:
+        update.event_type  # noqa: B018 (raises for an unknown kind)
+    except UpdateTypeLookupError:
+        return False
+    return True
 
 
 class TelegramChannel:
@@ -108,7 +172,7 @@ class TelegramChannel:
         # The press is stored first: answering a query that is too old (after downtime) fails,
         # and that must not lose the citizen's choice.
         await self._handle(inbound_from_callback(query, event_update.update_id))
-        with contextlib.suppress(TelegramBadRequest):
+        with contextlib.suppress(TelegramAPIError, TelegramNetworkError):  # the press is stored: that is what counts
             await query.answer()
 
     async def deliver(self, item: Outgoing) -> str | None:
@@ -143,10 +207,11 @@ class TelegramChannel:
         @router.post("/telegram/webhook", include_in_schema=False)
         async def webhook(request: Request) -> dict[str, Any]:
             given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-            if not hmac.compare_digest(given.encode(), secret.encode()):
+            if not hmac.compare_digest(given.encode("utf-8", "replace"), secret.encode()):
                 raise HTTPException(status.HTTP_403_FORBIDDEN, "bad secret token")
-            update = Update.model_validate(await request.json(), context={"bot": self.bot})
-            await self.dispatcher.feed_update(self.bot, update)
+            update = parse_update(await request.body(), self.bot)
+            if _known_event(update):  # an update kind this aiogram does not know is acknowledged, not handled
+                await self.dispatcher.feed_update(self.bot, update)
             return {"ok": True}
 
         return router
