@@ -28,6 +28,7 @@ from handlers import (
 )
 from storage import create_database
 from web import create_web_app
+from web.routers.health import ChannelHealth
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,18 @@ class Runtime:
             if self.settings.telegram_mode == "polling":
                 self._tasks.append(asyncio.create_task(self.telegram.run_polling(), name="telegram-polling"))
             else:
-                await self.telegram.set_webhook(f"{self.settings.base_url}/telegram/webhook", self.webhook_secret)
+                await self._register_webhook(self.telegram, f"{self.settings.base_url}/telegram/webhook")
+
+    async def _register_webhook(self, telegram: TelegramChannel, url: str) -> None:
+        """One quick try at start; if the Bot API does not answer, keep trying in the background
+        (start-up never hangs on Telegram)."""
+        try:
+            await asyncio.wait_for(telegram.set_webhook_once(url, self.webhook_secret), 10)
+        except Exception as exc:
+            telegram.health.down(f"{type(exc).__name__}: {exc}")
+            log.warning("Telegram setWebhook failed at start (%s); retrying in the background", exc)
+            self._tasks.append(asyncio.create_task(telegram.set_webhook(url, self.webhook_secret),
+                                                   name="telegram-webhook"))
 
     async def stop(self) -> None:
         if self.telegram is not None and self.settings.telegram_mode == "polling":
@@ -124,6 +136,9 @@ def create_app(runtime: Runtime) -> FastAPI:
                          https_only=(runtime.settings.public_url or "").startswith("https://"), lifespan=lifespan,
                          public_url=runtime.settings.public_url)
     app.include_router(webchat_router(runtime.core))
-    if runtime.telegram is not None and runtime.settings.telegram_mode == "webhook":
-        app.include_router(runtime.telegram.webhook_router(runtime.webhook_secret))
+    app.state.channels["web"] = ChannelHealth("web", state="up")  # served by this very app
+    if runtime.telegram is not None:
+        app.state.channels["telegram"] = runtime.telegram.health
+        if runtime.settings.telegram_mode == "webhook":
+            app.include_router(runtime.telegram.webhook_router(runtime.webhook_secret))
     return app

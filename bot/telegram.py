@@ -7,11 +7,13 @@ import hmac
 import json
 import logging
 import weakref
+from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import Any
 
 from aiogram import Bot, Dispatcher, F
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -20,9 +22,13 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
+    TelegramUnauthorizedError,
 )
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from aiogram.types.update import UpdateTypeLookupError
+from aiogram.utils.backoff import BackoffConfig
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import ValidationError
 
@@ -30,6 +36,7 @@ from bot.inbound import deliver_inbound
 from bot.pacing import Pacer
 from bot.sender import RetryLater, Undeliverable
 from handlers import Core, Inbound, InboundKind, Outgoing
+from web.routers.health import ChannelHealth
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096
@@ -132,6 +139,27 @@ def parse_update(body: bytes, bot: Bot) -> Update:
         raise _bad("body is not a Telegram Update") from None
 
 
+class HealthTracker(BaseRequestMiddleware):
+    """Every Bot API call tells the channel's health: an answer (even a refusal) means "up"; no
+    answer, a 5xx or a rejected token means "down"."""
+
+    def __init__(self, health: ChannelHealth) -> None:
+        self.health = health
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
+                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+        try:
+            response = await make_request(bot, method)
+        except (TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError) as exc:
+            self.health.down(f"{type(exc).__name__}: {exc}")
+            raise
+        except TelegramAPIError:
+            self.health.up()
+            raise
+        self.health.up()
+        return response
+
+
 def _known_event(update: Update) -> bool:
     try:
         update.event_type  # noqa: B018 (raises for an unknown kind)
@@ -148,6 +176,9 @@ class TelegramChannel:
     def __init__(self, core: Core, token: str, api_base_url: str | None = None) -> None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base_url)) if api_base_url else AiohttpSession()
         self.core = core
+        self.health = ChannelHealth(CHANNEL)
+        self.first_retry_delay, self.max_retry_delay = 1.0, 30.0
+        session.middleware(HealthTracker(self.health))
         self.bot = Bot(token, session=session)
         self.dispatcher = Dispatcher()
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -192,12 +223,39 @@ class TelegramChannel:
             raise Undeliverable(str(exc)) from exc
         return sent_id
 
+    async def _retrying(self, what: str, attempt: Callable[[], Awaitable[None]]) -> None:
+        """Run `attempt` until it returns, waiting longer after each failure (the Bot API may be
+        unreachable at start or go away later); the health shows "down" meanwhile."""
+        delay = self.first_retry_delay
+        while True:
+            try:
+                await attempt()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # network, server, token: all mean "try again later" here
+                self.health.down(f"{type(exc).__name__}: {exc}")
+                log.warning("Telegram %s failed (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_retry_delay)
+
     async def run_polling(self) -> None:
-        await self.bot.delete_webhook(drop_pending_updates=False)
-        await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False,
-                                            polling_timeout=10)
+        """Long polling that heals: aiogram retries getUpdates itself once running; getting it
+        running (getMe, deleteWebhook) is retried here."""
+        async def poll() -> None:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False,
+                                                polling_timeout=10, backoff_config=BackoffConfig(
+                                                    min_delay=self.first_retry_delay, max_delay=self.max_retry_delay,
+                                                    factor=2.0, jitter=0.1))
+
+        await self._retrying("polling", poll)
 
     async def set_webhook(self, url: str, secret: str) -> None:
+        """Register the webhook, retrying until the Bot API answers (run it as a task)."""
+        await self._retrying("setWebhook", lambda: self.set_webhook_once(url, secret))
+
+    async def set_webhook_once(self, url: str, secret: str) -> None:
         await self.bot.set_webhook(url=url, secret_token=secret, allowed_updates=["message", "callback_query"])
 
     def webhook_router(self, secret: str) -> APIRouter:

@@ -24,7 +24,7 @@ def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
     app = FastAPI(title="Lắng Nghe", version="0.1.0", docs_url="/api/docs", redoc_url=None, lifespan=lifespan)
     app.state.core = core
     app.state.limits = limits or Limits()
-    app.state.channels = {}  # name -> object with a `state` dict, for /readyz (bot/ registers them)
+    app.state.channels = {}  # name -> ChannelHealth, for /readyz (bot/ registers its channels)
     # SameSite=strict keeps other sites from riding a staff member's session; forms also carry a token.
     app.add_middleware(SessionMiddleware, secret_key=secret_key, same_site="strict", https_only=https_only,
                        session_cookie="langnghe_session", max_age=12 * 3600)
