@@ -12,6 +12,7 @@ from handlers.accounts import (
 )
 from handlers.core import Core
 from handlers.corrections import mask_personal, misroute_examples, to_rasa_yaml
+from handlers.entities import place_entities
 from handlers.errors import CaseNotFound, InvalidAction
 from handlers.escalation import escalate_overdue
 from handlers.intake import handle_inbound
@@ -75,6 +76,7 @@ __all__ = [
     "mark_retry",
     "mark_sent",
     "misroute_examples",
+    "place_entities",
     "prepare_database",
     "province_names",
     "pull_chat",
