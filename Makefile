@@ -28,6 +28,7 @@ test: $(STAMP) system-packages lint
 bench: $(STAMP)
 	$(BIN)/python -m bench.nlu
 	$(BIN)/python -m bench.intake
+	$(BIN)/python -m bench.abuse
 
 clean:
 	rm -rf $(VENV) var nlu/model

@@ -28,7 +28,8 @@ from handlers import (
 from storage import StaffRole, create_database
 
 
-def banner(runtime_settings: Settings, demo: list[DemoLogin], telegram: str) -> str:
+def banner(runtime_settings: Settings, demo: list[DemoLogin], telegram: str,
+           zalo: str = "tắt (set ZALO_BOT_TOKEN to enable)") -> str:
     """What a newcomer sees after `make run`: where to go and, the first time only, the demo logins."""
     base = runtime_settings.base_url
     lines = [
@@ -38,6 +39,7 @@ def banner(runtime_settings: Settings, demo: list[DemoLogin], telegram: str) -> 
         f"  Bàn làm việc cán bộ (staff console): {base}/console",
         f"  API docs:                            {base}/api/docs",
         f"  Telegram: {telegram}",
+        f"  Zalo:     {zalo}",
     ]
     if demo:
         lines.append("  Tài khoản demo, mật khẩu chỉ in MỘT lần (demo logins, passwords shown ONCE):")
@@ -57,11 +59,14 @@ async def cmd_run(settings: Settings) -> int:
     if runtime.telegram is not None:
         telegram = f"bật, {settings.telegram_mode}" + (f" via {settings.telegram_api_base_url}"
                                                        if settings.telegram_api_base_url else "")
+    zalo = "tắt (set ZALO_BOT_TOKEN to enable)"
+    if runtime.zalo is not None:
+        zalo = f"bật, {settings.zalo_mode}" + (f" via {settings.zalo_api_base_url}" if settings.zalo_api_base_url else "")
 
     async def announce() -> None:
         while not server.started:
             await asyncio.sleep(0.05)
-        print(banner(settings, runtime.demo_logins, telegram), flush=True)
+        print(banner(settings, runtime.demo_logins, telegram, zalo), flush=True)
 
     announcer = asyncio.create_task(announce())
     await server.serve()

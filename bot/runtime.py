@@ -15,6 +15,8 @@ from fastapi import FastAPI
 from bot.sender import run_sender
 from bot.telegram import TelegramChannel
 from bot.webchat import webchat_router
+from bot.zalo_bot import ZaloBotChannel
+from bot.zalo_oa import OaCredentials, TokenStore, ZaloOaChannel
 from handlers import (
     AppConfig,
     Core,
@@ -38,6 +40,8 @@ class Runtime:
     settings: Settings
     core: Core
     telegram: TelegramChannel | None = None
+    zalo: ZaloBotChannel | None = None
+    zalo_oa: ZaloOaChannel | None = None
     demo_logins: list[DemoLogin] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -50,6 +54,16 @@ class Runtime:
                 self._tasks.append(asyncio.create_task(self.telegram.run_polling(), name="telegram-polling"))
             else:
                 await self._register_webhook(self.telegram, f"{self.settings.base_url}/telegram/webhook")
+        if self.zalo is not None:
+            self._tasks.append(asyncio.create_task(
+                run_sender(self.core, self.zalo, self.settings.outbox_poll_seconds), name="zalo-sender"))
+            if self.settings.zalo_mode == "polling":
+                self._tasks.append(asyncio.create_task(self.zalo.run_polling(), name="zalo-polling"))
+            else:
+                await self.zalo.set_webhook(f"{self.settings.base_url}/zalo/webhook", self.zalo_webhook_secret)
+        if self.zalo_oa is not None:
+            self._tasks.append(asyncio.create_task(
+                run_sender(self.core, self.zalo_oa, self.settings.outbox_poll_seconds), name="zalo-oa-sender"))
 
     async def _register_webhook(self, telegram: TelegramChannel, url: str) -> None:
         """One quick try at start; if the Bot API does not answer, keep trying in the background
@@ -72,6 +86,10 @@ class Runtime:
         self._tasks.clear()
         if self.telegram is not None:
             await self.telegram.close()
+        if self.zalo is not None:
+            await self.zalo.close()
+        if self.zalo_oa is not None:
+            await self.zalo_oa.close()
         await self.core.db.dispose()
 
     async def _escalate_forever(self) -> None:
@@ -83,6 +101,13 @@ class Runtime:
                     log.info("escalated overdue cases: %s", ", ".join(codes))
             except Exception:
                 log.exception("escalation round failed; will retry")
+
+    @property
+    def zalo_webhook_secret(self) -> str:
+        secret = self.settings.zalo_webhook_secret
+        if not secret or not 8 <= len(secret) <= 256:
+            raise SystemExit("ZALO_MODE=webhook needs ZALO_WEBHOOK_SECRET (8-256 characters)")
+        return secret
 
     @property
     def webhook_secret(self) -> str:
@@ -118,7 +143,22 @@ async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
     telegram = None
     if settings.telegram_bot_token:
         telegram = TelegramChannel(core, settings.telegram_bot_token, settings.telegram_api_base_url)
-    return Runtime(settings=settings, core=core, telegram=telegram, demo_logins=demo)
+    zalo = None
+    if settings.zalo_bot_token:
+        zalo = ZaloBotChannel(core, settings.zalo_bot_token, settings.zalo_api_base_url)
+    return Runtime(settings=settings, core=core, telegram=telegram, zalo=zalo, zalo_oa=zalo_oa_channel(settings, core),
+                   demo_logins=demo)
+
+
+def zalo_oa_channel(settings: Settings, core: Core) -> ZaloOaChannel | None:
+    """The Official Account channel when its four credentials are set (ZALO_OA_*)."""
+    s = settings
+    if not (s.zalo_oa_app_id and s.zalo_oa_secret_key and s.zalo_oa_access_token):
+        return None
+    credentials = OaCredentials(s.zalo_oa_app_id, s.zalo_oa_secret_key, s.zalo_oa_app_secret or "",
+                                s.zalo_oa_access_token, s.zalo_oa_refresh_token or "")
+    store = TokenStore(Path(s.config_path).resolve().parent / "var" / "zalo_oa_tokens.json")
+    return ZaloOaChannel(core, credentials, store, s.zalo_oa_api_base_url, s.zalo_oa_oauth_base_url)
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -141,4 +181,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.state.channels["telegram"] = runtime.telegram.health
         if runtime.settings.telegram_mode == "webhook":
             app.include_router(runtime.telegram.webhook_router(runtime.webhook_secret))
+    if runtime.zalo is not None and runtime.settings.zalo_mode == "webhook":
+        app.include_router(runtime.zalo.webhook_router(runtime.zalo_webhook_secret))
+    if runtime.zalo_oa is not None:
+        app.include_router(runtime.zalo_oa.webhook_router())
     return app

@@ -33,6 +33,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import ValidationError
 
 from bot.inbound import deliver_inbound
+from bot.media_fetch import PhotoTooLarge
 from bot.pacing import Pacer
 from bot.sender import RetryLater, Undeliverable
 from handlers import Core, Inbound, InboundKind, Outgoing
@@ -63,11 +64,16 @@ def keyboard(item: Outgoing) -> InlineKeyboardMarkup | None:
 
 def inbound_from_message(message: Message, update_id: int) -> Inbound:
     user = message.from_user
+    photo = message.photo[-1].file_id if message.photo else None   # the largest size
+    latitude = longitude = None
     if message.text is not None:
         kind, text = InboundKind.TEXT, message.text
     elif message.contact is not None:
         kind, text = InboundKind.CONTACT, message.contact.phone_number
-    elif message.caption:  # a photo with words: keep the words
+    elif message.location is not None:
+        kind, text = InboundKind.LOCATION, ""
+        latitude, longitude = message.location.latitude, message.location.longitude
+    elif message.caption:  # a photo with words: keep the words (the photo rides along in `photo`)
         kind, text = InboundKind.TEXT, message.caption
     else:
         kind, text = InboundKind.UNSUPPORTED, message.content_type
@@ -76,6 +82,7 @@ def inbound_from_message(message: Message, update_id: int) -> Inbound:
         text=text, update_id=str(update_id), message_id=str(message.message_id),
         display_name=_name(user.full_name) if user else None, language=_language(user.language_code) if user else None,
         at=message.date if message.date.tzinfo else message.date.replace(tzinfo=UTC),
+        photo=photo, latitude=latitude, longitude=longitude,
     )
 
 
@@ -238,6 +245,19 @@ class TelegramChannel:
                 log.warning("Telegram %s failed (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_retry_delay)
+
+    async def fetch_photo(self, ref: str, limit: int) -> bytes:
+        """Download a photo by file id (getFile, then the file URL), refusing more than `limit` bytes."""
+        file = await self.bot.get_file(ref)
+        if file.file_size is not None and file.file_size > limit:
+            raise PhotoTooLarge(f"{file.file_size} bytes is over {limit}")
+        if not file.file_path:
+            raise RuntimeError("Telegram gave no file path")
+        buffer = await self.bot.download_file(file.file_path)
+        data = buffer.read() if buffer is not None else b""
+        if len(data) > limit:
+            raise PhotoTooLarge(f"more than {limit} bytes")
+        return data
 
     async def run_polling(self) -> None:
         """Long polling that heals: aiogram retries getUpdates itself once running; getting it

@@ -10,6 +10,10 @@ from handlers.accounts import (
     end_sessions,
     get_staff,
 )
+from handlers.chat_activity import last_inbound_at
+from handlers.choices import command_alias, live_choices, match_choice
+from handlers.cluster_views import ClusterView, cluster_of
+from handlers.clusters import cluster_sizes, count_problems
 from handlers.core import Core
 from handlers.corrections import mask_personal, misroute_examples, to_rasa_yaml
 from handlers.entities import place_entities
@@ -26,6 +30,7 @@ from handlers.staff_actions import (
     can_act,
     can_see_personal,
     do_accept_case,
+    do_answer_cluster,
     do_reassign_case,
     do_reply_to_citizen,
     do_request_information,
@@ -39,6 +44,7 @@ __all__ = [
     "Button",
     "CaseDetail",
     "ChatLine",
+    "ClusterView",
     "CaseNotFound",
     "DemoLogin",
     "Core",
@@ -58,9 +64,17 @@ __all__ = [
     "case_detail",
     "cases_of_chat",
     "change_password",
+    "command_alias",
+    "last_inbound_at",
+    "live_choices",
+    "match_choice",
     "claim_pending",
+    "cluster_of",
+    "cluster_sizes",
+    "count_problems",
     "create_staff",
     "do_accept_case",
+    "do_answer_cluster",
     "do_reassign_case",
     "do_reply_to_citizen",
     "do_request_information",

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from handlers.clusters import assign_cluster
 from handlers.deadlines import case_deadlines, format_local
 from handlers.tracking import new_code, parse_code
 from handlers.turn import Turn
@@ -54,6 +55,7 @@ async def open_case(turn: Turn) -> Case:
     )
     turn.session.add(case)
     await turn.session.flush()
+    await assign_cluster(turn.session, case)
     await turn.session.execute(
         update(Message)
         .where(Message.conversation_id == turn.conversation.id, Message.case_id.is_(None),
@@ -63,7 +65,8 @@ async def open_case(turn: Turn) -> Case:
     turn.message.case_id = case.id
     turn.session.add(CaseEvent(case_id=case.id, kind="created", actor=citizen_actor(turn), created_at=now,
                                data={"unit": unit.key, "domain": case.domain, "nlu": nlu,
-                                     "domain_by": case.domain_chosen_by, "urgent": case.urgent}))
+                                     "domain_by": case.domain_chosen_by, "urgent": case.urgent,
+                                     "cluster": case.cluster_id}))
     return case
 
 

@@ -5,7 +5,7 @@ environment (addresses, database, secrets). Secrets never come from config.yml.
 """
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +38,13 @@ class WorkingHours(BaseModel):
     periods: list[tuple[time, time]] = Field(default=[(time(8), time(12)), (time(13), time(17))])
 
 
+class Holidays(BaseModel):
+    """Public holidays off the working calendar: a country of the `holidays` package plus extra dates."""
+
+    country: str | None = "VN"
+    extra: list[date] = []
+
+
 class CommuneUnit(BaseModel):
     domain: str
     province: str
@@ -57,6 +64,7 @@ class DemoStaff(BaseModel):
 class AppConfig(BaseModel):
     timezone: str = "Asia/Ho_Chi_Minh"
     working_hours: WorkingHours = WorkingHours()
+    holidays: Holidays = Holidays()
     organisations: dict[str, Organisation]
     commune_units: list[CommuneUnit] = []
     deadlines: DeadlineRule = DeadlineRule()
@@ -101,6 +109,17 @@ class Settings(BaseSettings):
     telegram_api_base_url: str | None = None
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_secret: str | None = None
+    zalo_bot_token: str | None = None
+    zalo_api_base_url: str | None = None
+    zalo_mode: Literal["polling", "webhook"] = "polling"
+    zalo_webhook_secret: str | None = None
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None        # the OA secret key: verifies webhook signatures
+    zalo_oa_app_secret: str | None = None        # the app secret: refreshes access tokens
+    zalo_oa_access_token: str | None = None
+    zalo_oa_refresh_token: str | None = None
+    zalo_oa_api_base_url: str | None = None
+    zalo_oa_oauth_base_url: str | None = None
     demo: bool = False  # `make run` sets DEMO=true: demo logins with random passwords
     outbox_poll_seconds: float = 2.0
     escalation_interval_seconds: float = 300.0

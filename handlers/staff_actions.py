@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.clusters import regroup_after_domain_change
 from handlers.core import Core
 from handlers.deadlines import case_deadlines
 from handlers.dialogue import DRAFTING
@@ -134,7 +135,10 @@ async def do_reassign_case(core: Core, staff: StaffAccount, code: str, unit_key:
             raise InvalidAction("the case already belongs to that unit")
         _event(session, case, "reassigned", staff, now, reason=why, from_unit=case.unit.key, to_unit=target.key,
                from_domain=case.domain, to_domain=target.domain, misroute=case.domain != target.domain)
+        moved_domain = case.domain != target.domain
         case.unit, case.unit_id, case.domain = target, target.id, target.domain
+        if moved_domain:
+            await regroup_after_domain_change(session, case)
         case.status, case.accepted_at = CaseStatus.OPEN, None
         case.accept_deadline, _ = case_deadlines(core.config, target.domain, case.urgent, now)
         await _notify(session, case, "staff.reassigned", "system")
@@ -153,3 +157,30 @@ async def do_resolve_case(core: Core, staff: StaffAccount, code: str, result: st
         await _notify(session, case, "staff.resolved", f"staff:{staff.username}", (stars,), text=body)
 
     return await _on_open_case(core, staff, code, change)
+
+
+async def do_answer_cluster(core: Core, staff: StaffAccount, code: str, text: str) -> list[Case]:
+    """One answer to every open report of the case's cluster that the case's unit owns (the
+    staff's own unit: `can_act` on the named case), each through its citizen's outbox, in one
+    transaction. The members are locked in id order, so two answer-alls cannot deadlock."""
+    body = _text(text, "reply")
+    async with core.db.transaction() as session:
+        named = await session.scalar(select(Case).where(Case.code == code.upper()))
+        if named is None or not can_act(staff, named):
+            raise CaseNotFound(code)
+        if named.cluster_id is None:
+            raise InvalidAction(f"case {named.code} has no similar reports")
+        members = list((await session.scalars(
+            select(Case).where(Case.cluster_id == named.cluster_id, Case.unit_id == named.unit_id,
+                               Case.status.in_([s for s in CaseStatus if s.is_open]))
+            .order_by(Case.id).with_for_update(of=Case))).unique().all())
+        if not members:
+            raise InvalidAction(f"no open similar report of case {named.code} belongs to this unit")
+        now = core.clock()
+        for case in members:
+            _accept(case, session, staff, now)
+            _event(session, case, "staff_reply", staff, now, text=body, cluster=named.cluster_id,
+                   answered_with=len(members))
+            await _notify(session, case, "staff.reply", f"staff:{staff.username}", text=body)
+    core.signal.wake(sorted({case.channel for case in members}))
+    return members

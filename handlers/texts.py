@@ -201,6 +201,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "domain.youth": {"vi": "Thanh niên, học sinh, sinh viên (Đoàn Thanh niên)", "en": "Young people (Youth Union)"},
     "domain.veteran": {"vi": "Cựu chiến binh, an ninh trật tự (Hội CCB)", "en": "Veterans, neighbourhood order"},
     "domain.other": {"vi": "Vấn đề khác (Mặt trận Tổ quốc)", "en": "Something else (Fatherland Front)"},
+    "deadline.by": {"vi": "trước {time} {weekday} {date}", "en": "by {time} {weekday} {date}"},
+    "weekday.0": {"vi": "thứ Hai", "en": "Monday"},
+    "weekday.1": {"vi": "thứ Ba", "en": "Tuesday"},
+    "weekday.2": {"vi": "thứ Tư", "en": "Wednesday"},
+    "weekday.3": {"vi": "thứ Năm", "en": "Thursday"},
+    "weekday.4": {"vi": "thứ Sáu", "en": "Friday"},
+    "weekday.5": {"vi": "thứ Bảy", "en": "Saturday"},
+    "weekday.6": {"vi": "Chủ nhật", "en": "Sunday"},
 }
 
 

@@ -11,6 +11,7 @@ class InboundKind(str, enum.Enum):
     TEXT = "text"
     BUTTON = "button"          # a press on a button the bot showed; `data` holds its value
     CONTACT = "contact"        # a shared phone number; `text` holds it
+    LOCATION = "location"      # a shared place; `latitude`/`longitude` hold it
     UNSUPPORTED = "unsupported"  # sticker, photo, voice, ... (the adapter says which in `text`)
 
 
@@ -29,6 +30,9 @@ class Inbound:
     display_name: str | None = None
     language: str | None = None
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    photo: str | None = None          # the platform's reference to a photo (URL or file id), fetched later
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

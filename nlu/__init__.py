@@ -7,6 +7,9 @@ Pure and synchronous (imports nothing from bot/handlers/storage/web).
     model = nlu.load(nlu.DEFAULT_MODEL_PATH)
     a = model.analyse("cty no luong 3 thang o Binh Duong")
     a.classification.label, a.location.province, a.urgent
+    a.intent, a.abusive        # "report" unless greeting/thanks/chitchat/bot_question/abuse
+    a.second                   # Classification of a second problem for another body, or None
+    a.location.district, a.location.landmark   # "Huyện Yên Phong", "KCN Quế Võ" as the citizen named them
 """
 from __future__ import annotations
 

@@ -21,10 +21,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .normalize import fix_tone_placement, strip_diacritics
 
-__all__ = ["Province", "Commune", "Alias", "Gazetteer", "gazetteer", "split_tokens", "squash"]
+if TYPE_CHECKING:
+    from .landmarks import Landmark
+    from .oldunits import District, OldWard
+
+__all__ = ["Province", "Commune", "Alias", "Gazetteer", "gazetteer", "split_tokens", "squash", "strip_key"]
 
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
@@ -33,6 +38,11 @@ def split_tokens(text: str) -> list[str]:
     """Lowercase NFC tokens with canonical tone placement (keeps digits)."""
     t = fix_tone_placement(unicodedata.normalize("NFC", text).lower())
     return [tok.replace("’", "'") for tok in _TOKEN_RE.findall(t)]
+
+
+def strip_key(tokens: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Look-up key of a token sequence: its tokens without diacritics."""
+    return tuple(strip_diacritics(t) for t in tokens)
 
 
 def squash(name: str) -> str:
@@ -73,9 +83,14 @@ class Gazetteer:
     aliases: dict[tuple[str, ...], list[Alias]]        # stripped tokens -> aliases
     communes_by_body: dict[tuple[str, ...], list[Commune]]  # stripped body -> communes
     communes_by_province: dict[int, list[Commune]] = field(default_factory=dict)
-    # old (pre-2025) districts, stripped body -> aliases; only names that
-    # belong to a single new province are kept
-    districts: dict[tuple[str, ...], list[Alias]] = field(default_factory=dict)
+    # old (pre-2025) districts and wards, stripped body -> units (vietnamadminunits)
+    districts: dict[tuple[str, ...], list[District]] = field(default_factory=dict)
+    old_wards: dict[tuple[str, ...], list[OldWard]] = field(default_factory=dict)
+    landmarks: dict[tuple[str, ...], list[Landmark]] = field(default_factory=dict)
+    commune_by_code: dict[int, Commune] = field(default_factory=dict)
+    # first stripped token -> lengths (longest first) of the keys starting with it, per table:
+    # the matcher only builds tuples where something can start
+    starts: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
     max_alias_len: int = 1
     max_body_len: int = 1
     max_district_len: int = 1
@@ -200,6 +215,13 @@ def _guard_for(stripped: str) -> str:
     return "none"
 
 
+def _starts(table: dict[tuple[str, ...], Any]) -> dict[str, tuple[int, ...]]:
+    lengths: dict[str, set[int]] = {}
+    for key in table:
+        lengths.setdefault(key[0], set()).add(len(key))
+    return {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """Build (once per process) the gazetteer from the installed packages."""
@@ -217,7 +239,7 @@ def gazetteer() -> Gazetteer:
         provinces.append(prov)
         for w in p["wards"]:
             kind = w["division_type"]
-            name = w["name"]
+            name = " ".join(w["name"].split())   # the package has "Phường  Tân Lập"
             body_text = name[len(kind):].strip() if name.lower().startswith(kind) else name.split(" ", 1)[-1]
             body = tuple(split_tokens(body_text))
             c = Commune(name, int(w["code"]), prov.code, kind, body)
@@ -261,31 +283,27 @@ def gazetteer() -> Gazetteer:
         prov = next(p for p in provinces if p.name == new_name)
         add(text, prov.code, old, guard)
 
-    # old districts ("quận Gò Vấp", "huyện Củ Chi", "Quận 7") -> new province
+    # old districts and wards ("quận 7", "huyện Yên Phong", "thị trấn Chờ") -> new units
+    from .landmarks import load_landmarks
+    from .oldunits import build_old_units
+
     old_to_new = {old: by_squash[new] for new, olds in conv.items() for old in olds}
-    district_targets: dict[tuple[str, ...], dict[int, Alias]] = {}
-    for old_key, dists in legacy_all["DICT_PROVINCE_DISTRICT"].items():
-        target = old_to_new.get(old_key)
-        if target is None:
-            continue
-        new = target
-        old_name = legacy[old_key]["provinceShort"]
-        same = old_key in (squash(new.full_name), "tinh" + squash(new.name))
-        old_label = None if same else old_name
-        for info in dists.values():
-            short = info["districtShort"]
-            dtype = info["districtType"].lower()
-            if short.lower().startswith(dtype):        # "Quận 1": body is the number
-                short = short[len(dtype):].strip()
-            acc = tuple(split_tokens(short))
-            if not acc:
-                continue
-            key = tuple(strip_diacritics(t) for t in acc)
-            district_targets.setdefault(key, {})[new.code] = Alias(acc, new.code, old_label, "district")
-    districts = {k: list(v.values()) for k, v in district_targets.items() if len(v) == 1}
+    old_label = {k: (None if k in (squash(n.full_name), "tinh" + squash(n.name)) else legacy[k]["provinceShort"])
+                 for k, n in old_to_new.items() if k in legacy}
+    commune_by_code = {c.code: c for cs in communes_by_province.values() for c in cs}
+    units = build_old_units(conv_path.parent, legacy_all, {k: n.code for k, n in old_to_new.items()},
+                          {k: by_squash[k].code for k in conv}, old_label, commune_by_code)
+    landmarks = load_landmarks()
+    districts = units.districts
+    starts = {name: _starts(table) for name, table in (
+        ("alias", aliases), ("district", districts), ("landmark", landmarks))}
 
     return Gazetteer(
         districts=districts,
+        old_wards=units.wards,
+        landmarks=landmarks,
+        commune_by_code=commune_by_code,
+        starts=starts,
         max_district_len=max(len(k) for k in districts),
         provinces=provinces,
         by_code=by_code,

@@ -1,4 +1,14 @@
-"""Find the province (and commune) a message talks about.
+"""Find the province (and commune) a message talks about, the way people name places.
+
+What people write, in the order it decides the province:
+  1. a province, new or old ("Bình Dương" -> TP Hồ Chí Minh), or a big city;
+  2. a landmark or industrial park from nlu/data/places/landmarks.yml ("KCN Quế Võ");
+  3. a commune after its type word ("xã Tân Hội", "P.Bến Nghé"), new or pre-2025, when the
+     name exists in a single province;
+  4. an old district ("quận 7", "huyện Yên Phong", "TP Thủ Đức", "Q.Bình Thạnh").
+The commune is then looked for inside that province: after a type word (a pre-2025 name is
+turned into the commune it became), else the one commune an old district became, else the
+landmark's commune.
 
 Rules that keep false positives low:
   * longest match over token n-grams, keyed on diacritic-stripped tokens;
@@ -7,16 +17,20 @@ Rules that keep false positives low:
   * guarded aliases (short forms like "hn"/"dn", and names that are everyday
     words without diacritics like "hai phong", "lam dong") need a location cue
     before them ("ở", "tại", "tỉnh", "quê", ...) or capital letters ("HN");
-  * a commune is only looked for after "xã"/"phường"/"đặc khu" in free text;
-    it implies its province only when that name exists in a single province.
+  * a place name right after a title ("chú Thái Bình", "chị Hà Giang") is a person;
+  * a commune is only looked for after "xã"/"phường"/"thị trấn"/"đặc khu" in free text;
+    an old district without its type word only when written with capitals and 2+ words.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
-from .gazetteer import _TOKEN_RE, Alias, Commune, Gazetteer, gazetteer, split_tokens
-from .normalize import strip_diacritics
+from .gazetteer import _TOKEN_RE, Alias, Commune, Gazetteer, gazetteer
+from .landmarks import PARK_PREFIXES, Landmark
+from .normalize import fix_tone_placement, strip_diacritics
+from .oldunits import District
 from .types import Location
 
 __all__ = ["locate", "EMPTY_LOCATION"]
@@ -26,8 +40,39 @@ EMPTY_LOCATION = Location(None, None, None, None, None)
 _CUES = {"o", "tai", "tinh", "tp", "ve", "que", "song", "den", "ra", "vao", "len", "xuong",
          "dan", "khu", "vuc", "thanh", "pho", "cua", "tu", "huyen", "quan", "xa", "phuong"}
 _ORIGIN_CUES = {"que", "goc"}   # "quê Nghệ An": where the person is from, not where it happens
-_COMMUNE_PREFIX = {("xa",): "xã", ("phuong",): "phường", ("p",): "phường",
-                   ("dac", "khu"): "đặc khu", ("x",): "xã"}
+# type word (stripped) -> (kind, accented spelling); "p", "x", "tt" are typed without accents
+_COMMUNE_PREFIX: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
+    ("xa",): ("xã", ("xã",)), ("x",): ("xã", ("x",)),
+    ("phuong",): ("phường", ("phường",)), ("p",): ("phường", ("p",)),
+    ("dac", "khu"): ("đặc khu", ("đặc", "khu")),
+    ("thi", "tran"): ("thị trấn", ("thị", "trấn")), ("tt",): ("thị trấn", ("tt",)),
+}
+_COMMUNE_PREFIX_LAST = {k[-1] for k in _COMMUNE_PREFIX}
+_DISTRICT_PREFIX: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
+    ("quan",): ("quận", ("quận",)), ("q",): ("quận", ("q",)), ("huyen",): ("huyện", ("huyện",)),
+    ("thi", "xa"): ("thị xã", ("thị", "xã")), ("tx",): ("thị xã", ("tx",)),
+    ("thanh", "pho"): ("thành phố", ("thành", "phố")), ("tp",): ("thành phố", ("tp",)),
+}
+_DISTRICT_PREFIX_LAST = {k[-1] for k in _DISTRICT_PREFIX}
+_Q_NUMBER = re.compile(r"q(\d{1,2})")   # "Q7", "q12"
+_Q_TOKENS = frozenset(f"q{n}" for n in range(1, 13)) | frozenset(f"q0{n}" for n in range(1, 10))
+# Titles before a name: "chú Thái Bình", "bà Hà Giang" are people.  After "nhà"/"quê"/"ở"
+# ("nhà em Hà Giang") the name is a place again.
+_TITLES = {"anh", "chị", "em", "cô", "chú", "bác", "ông", "bà", "cháu", "bạn", "tên", "thằng", "mẹ",
+           "bố", "dì", "cậu", "mợ", "thím", "bé", "nàng", "chi", "chu", "ong", "ban", "thang"}
+_SURNAMES = {"nguyễn", "trần", "lê", "phạm", "hoàng", "huỳnh", "phan", "vũ", "võ", "đặng", "bùi", "đỗ", "hồ", "ngô",
+             "dương", "lý", "tăng", "trương", "đinh", "lâm", "trịnh", "đoàn", "lương", "tạ", "quách", "đào", "kiều",
+             "lưu", "văn", "thị", "nguyen", "tran", "le", "pham", "hoang", "huynh", "vu", "vo", "dang", "bui", "do",
+             "ngo", "duong", "ly", "truong", "dinh", "trinh", "doan", "luong", "ta", "quach", "dao", "kieu", "luu"}
+_PLACE_BEFORE_TITLE = {"nha", "que", "o", "tai", "ve", "dat"}
+# words that make a province name part of something else: "công an giang hồ"
+_VETO_PREV: dict[tuple[str, ...], set[str]] = {("an", "giang"): {"cong"}, ("long", "an"): {"bao"}}
+# one-word commune names that are everyday words once typed without diacritics
+_WORDS = {"cho", "co", "la", "va", "ma", "thi", "de", "se", "da", "di", "ve", "ra", "vao", "nay", "no", "toi",
+          "minh", "ban", "em", "anh", "chi", "khong", "duoc", "roi", "len", "xuong", "noi", "hoi", "an", "o",
+          "tai", "nhung", "cung", "con", "hay", "ai", "gi", "sao", "vi", "nen", "neu", "mot", "hai", "ba",
+          "bon", "nam", "sau", "bay", "tam", "chin", "muoi", "lam", "dat", "nha", "nuoc", "dan", "ngay", "het"}
+_VETO_NEXT: dict[tuple[str, ...], set[str]] = {("an", "giang"): {"ho"}}
 
 
 @dataclass(slots=True)
@@ -38,9 +83,12 @@ class _Tokens:
 
 
 def _tokenize(text: str) -> _Tokens:
-    acc = split_tokens(text)
-    strip = [strip_diacritics(t) for t in acc]
-    orig = _TOKEN_RE.findall(unicodedata.normalize("NFC", text))
+    nfc = unicodedata.normalize("NFC", text)
+    low = fix_tone_placement(nfc.lower()).replace("’", "'")
+    acc = _TOKEN_RE.findall(low)
+    # stripping maps one letter to one letter, so token boundaries stay the same
+    strip = _TOKEN_RE.findall(strip_diacritics(low))
+    orig = _TOKEN_RE.findall(nfc)
     return _Tokens(acc, strip, orig if len(orig) == len(acc) else None)
 
 
@@ -70,8 +118,26 @@ def _cased(toks: _Tokens, i: int, n: int, short: bool) -> bool:
     return i > 0 and all(t[:1].isupper() for t in span)
 
 
+def _is_person(toks: _Tokens, i: int) -> bool:
+    """'chú Thái Bình': a title right before the name, and no 'nhà'/'ở' before the title;
+    'Võ Thanh Bình', 'Lê Hoài Đức': a capitalised family name right before it."""
+    if i == 0:
+        return False
+    if toks.acc[i - 1] in _SURNAMES and toks.orig is not None and toks.orig[i - 1][:1].isupper():
+        return True
+    if toks.acc[i - 1] not in _TITLES:
+        return False
+    return i < 2 or toks.strip[i - 2] not in _PLACE_BEFORE_TITLE
+
+
 def _alias_ok(toks: _Tokens, i: int, n: int, a: Alias) -> bool:
     if not _accent_ok(toks, i, a.accented):
+        return False
+    key = tuple(toks.strip[i:i + n])
+    if (i > 0 and toks.strip[i - 1] in _VETO_PREV.get(key, ())) or \
+            (i + n < len(toks.strip) and toks.strip[i + n] in _VETO_NEXT.get(key, ())):
+        return False
+    if n >= 2 and _is_person(toks, i):
         return False
     if a.guard == "none":
         return True
@@ -90,11 +156,15 @@ class _Mention:
 
 def _province_mentions(toks: _Tokens, gz: Gazetteer) -> list[_Mention]:
     out: list[_Mention] = []
+    starts = gz.starts["alias"]
     n_tok = len(toks.strip)
-    i = 0
-    while i < n_tok:
-        matched = 0
-        for n in range(min(gz.max_alias_len, n_tok - i), 0, -1):
+    free = 0   # first position not inside an earlier match
+    for i in [k for k, t in enumerate(toks.strip) if t in starts]:
+        if i < free:
+            continue
+        for n in starts[toks.strip[i]]:
+            if i + n > n_tok:
+                continue
             cands = gz.aliases.get(tuple(toks.strip[i:i + n]))
             if not cands:
                 continue
@@ -105,113 +175,249 @@ def _province_mentions(toks: _Tokens, gz: Gazetteer) -> list[_Mention]:
                 prev = toks.strip[i - 1] if i else ""
                 score = 2 if prev in ("o", "tai") else (-1 if prev in _ORIGIN_CUES else 0)
                 out.append(_Mention(i, ok[0], score))
-                matched = n
+                free = i + n
                 break
-        i += matched or 1
     return out
 
 
-def _commune_candidates(toks: _Tokens, gz: Gazetteer, start: int) -> tuple[list[Commune], int]:
-    """Communes whose name body starts at token ``start`` (longest match)."""
-    n_tok = len(toks.strip)
-    for n in range(min(gz.max_body_len, n_tok - start), 0, -1):
-        cands = gz.communes_by_body.get(tuple(toks.strip[start:start + n]))
-        if cands:
-            ok = [c for c in cands if _accent_ok(toks, start, c.body)]
-            if ok:
-                return ok, n
-    return [], 0
+def _after_park_word(toks: _Tokens, i: int) -> bool:
+    return any(tuple(toks.strip[i - k:i]) in PARK_PREFIXES for k in (1, 3) if i >= k)
 
 
-def _prefixed_communes(toks: _Tokens, gz: Gazetteer) -> list[tuple[list[Commune], str, bool]]:
-    """(candidates, kind named by the prefix, prefix typed with diacritics) per 'xã X' mention."""
-    out = []
+def _landmarks(toks: _Tokens, gz: Gazetteer) -> list[Landmark]:
+    """Landmarks named in the text; a park only right after 'KCN'/'khu công nghiệp'/..."""
+    out: list[Landmark] = []
+    starts = gz.starts["landmark"]
     n_tok = len(toks.strip)
-    for i in range(n_tok):
-        for plen in (2, 1):
-            kind = _COMMUNE_PREFIX.get(tuple(toks.strip[i:i + plen]))
-            if kind is None or i + plen >= n_tok:
+    for i in [k for k, t in enumerate(toks.strip) if t in starts]:
+        for n in starts[toks.strip[i]]:
+            cands = gz.landmarks.get(tuple(toks.strip[i:i + n])) if i + n <= n_tok else None
+            if not cands or not _accent_ok(toks, i, cands[0].accented):
                 continue
-            if toks.acc[i] != toks.strip[i] and not kind.startswith(toks.acc[i]):
-                continue  # "xà", "phương": not a prefix
-            cands, n = _commune_candidates(toks, gz, i + plen)
-            if cands:
-                same_kind = [c for c in cands if c.kind == kind]
-                out.append((same_kind or cands, kind, not _is_ascii_span(toks, i, plen)))
+            after_park_word = _after_park_word(toks, i)
+            ok = [c for c in cands if after_park_word or not c.park]
+            if ok:
+                out.extend(ok)
+                break
+    return out
+
+
+def _prefix_at(toks: _Tokens, i: int, table: dict[tuple[str, ...], tuple[str, tuple[str, ...]]]) \
+        -> tuple[str, int, bool] | None:
+    """(kind, length, typed with diacritics) of a type word ending right before token i."""
+    for k in (2, 1):
+        if i - k < 0:
+            continue
+        hit = table.get(tuple(toks.strip[i - k:i]))
+        if hit is None:
+            continue
+        accented = not _is_ascii_span(toks, i - k, k)
+        if accented and tuple(toks.acc[i - k:i]) != hit[1]:
+            continue   # "quán", "xà", "phương": not a type word
+        return hit[0], k, accented
+    return None
+
+
+@dataclass(slots=True)
+class _DistrictMention:
+    pos: int
+    cands: list[District]
+
+
+def _district_mentions(toks: _Tokens, gz: Gazetteer, taken: set[int]) -> list[_DistrictMention]:
+    """Old districts: after "quận/huyện/thị xã/tp" always; without a type word only
+    names of 2+ words written with capitals ("Gò Vấp", "Củ Chi") that are not already
+    a province (``taken``: where province names start)."""
+    out: list[_DistrictMention] = []
+    starts = gz.starts["district"]
+    n_tok = len(toks.strip)
+    strip, orig = toks.strip, toks.orig
+    # where a district can start: after a type word, or a capitalised word (never the first word)
+    where = [k for k, t in enumerate(strip) if t in _Q_TOKENS or k and t in starts and (
+        strip[k - 1] in _DISTRICT_PREFIX_LAST or (orig is not None and orig[k][:1].isupper()))]
+    for i in where:
+        tok = strip[i]
+        q = _Q_NUMBER.fullmatch(tok) if tok in _Q_TOKENS else None
+        if q is not None:   # "Q7" written in capitals, or "ở q7"
+            cands = gz.districts.get((str(int(q.group(1))),), [])
+            if cands and (_has_cue(toks, i) or (toks.orig is not None and toks.orig[i][0] == "Q")):
+                out.append(_DistrictMention(i, [d for d in cands if d.kind == "quận"] or cands))
+            continue
+        lens = starts.get(tok)
+        if not lens:
+            continue
+        prefix = _prefix_at(toks, i, _DISTRICT_PREFIX) if i and toks.strip[i - 1] in _DISTRICT_PREFIX_LAST else None
+        if prefix is None and (i == 0 or toks.orig is None or not toks.orig[i][:1].isupper()
+                               or _prefix_at(toks, i, _COMMUNE_PREFIX) is not None):
+            continue   # no type word and not a capitalised name (or the name of a commune: "xã Yên Phong")
+        for n in lens:
+            found = gz.districts.get(tuple(toks.strip[i:i + n])) if i + n <= n_tok else None
+            if not found:
+                continue
+            cands = [d for d in found if _accent_ok(toks, i, d.body)]
+            if not cands:
+                continue
+            numeric = tok.isdigit()
+            if prefix is not None and (n >= 2 or numeric or len(tok) > 2):
+                same_kind = [d for d in cands if d.kind == prefix[0]]
+                out.append(_DistrictMention(i, same_kind or cands))
+                break
+            if prefix is None and n >= 2 and not numeric and i not in taken \
+                    and _cased(toks, i, n, short=False) and not _is_person(toks, i) \
+                    and (_has_cue(toks, i) or _only_a_district(gz, tuple(toks.strip[i:i + n]), cands)):
+                out.append(_DistrictMention(i, cands))
+                break
+    return out
+
+
+def _only_a_district(gz: Gazetteer, key: tuple[str, ...], cands: list[District]) -> bool:
+    """Without its type word or a cue ("ở", "tại"), 'An Phú' may be the district in An Giang or the
+    ward in Thủ Đức: take it only when no ward (phường, thị trấn) of another province has that name."""
+    provinces = {d.province_code for d in cands}
+    # only urban names compete: a rural "xã" of the same name elsewhere is too obscure to matter
+    return all(c.province_code in provinces for c in gz.communes_by_body.get(key, ()) if c.kind != "xã") and \
+        all(w.province_code in provinces for w in gz.old_wards.get(key, ()) if w.kind != "xã")
+
+
+@dataclass(slots=True)
+class _CommuneMention:
+    kind: str
+    accented_prefix: bool
+    new: list[Commune]        # current communes with that name
+    old: list[Commune]        # communes that pre-2025 units of that name became (unsplit)
+    old_split: set[int]       # provinces where a pre-2025 unit of that name was split
+    districts: list[str]      # old district of each ``old`` entry
+    strong: bool              # 2+ words, one word typed with diacritics ("xã Chờ", not "xa cho"), or
+                              # after a two-word type ("thi tran cho")
+    word: str                 # the name's first token, stripped
+
+
+def _commune_mentions(toks: _Tokens, gz: Gazetteer) -> list[_CommuneMention]:
+    """'xã X' / 'P.Y' / 'thị trấn Z': current communes and pre-2025 ones, longest name first."""
+    out: list[_CommuneMention] = []
+    n_tok = len(toks.strip)
+    for i in [k + 1 for k, t in enumerate(toks.strip[:-1]) if t in _COMMUNE_PREFIX_LAST]:
+        if toks.strip[i - 2:i] == ["thi", "xa"]:
+            continue
+        prefix = _prefix_at(toks, i, _COMMUNE_PREFIX)
+        if prefix is None:
+            continue
+        kind = prefix[0]
+        for n in range(min(max(gz.max_body_len, 4), n_tok - i), 0, -1):
+            key = tuple(toks.strip[i:i + n])
+            new = [c for c in gz.communes_by_body.get(key, ()) if _accent_ok(toks, i, c.body)]
+            olds = [w for w in gz.old_wards.get(key, ()) if _accent_ok(toks, i, w.body)]
+            if not new and not olds:
+                continue
+            new = [c for c in new if c.kind == kind] or new
+            olds = [w for w in olds if w.kind == kind] or olds
+            old_ok = [w for w in olds if w.commune_code is not None]
+            out.append(_CommuneMention(
+                kind, prefix[2], new, [gz.commune_by_code[w.commune_code] for w in old_ok if w.commune_code],
+                {w.province_code for w in olds if w.commune_code is None}, [w.district for w in old_ok],
+                n >= 2 or toks.acc[i] != toks.strip[i] or prefix[1] == 2, toks.strip[i]))
             break
     return out
 
 
-def _commune_in_province(toks: _Tokens, gz: Gazetteer, code: int, loose: bool) -> Commune | None:
-    for cands, _, _ in _prefixed_communes(toks, gz):
-        inside = [c for c in cands if c.province_code == code]
+def _commune_in_province(toks: _Tokens, gz: Gazetteer, code: int, communes: list[_CommuneMention],
+                         district: District | None, landmark: Landmark | None, loose: bool) -> Commune | None:
+    for m in communes:
+        if not m.strong and m.word in _WORDS:
+            continue   # "xa cho vay": "cho" is a word, not "Chờ"
+        inside = [c for c in m.new if c.province_code == code]
         if inside:
             return inside[0]
+        old = [(c, d) for c, d in zip(m.old, m.districts) if c.province_code == code]
+        if district is not None:
+            old = [(c, d) for c, d in old if d == district.name] or old
+        if len({c.code for c, _ in old}) == 1:
+            return old[0][0]
+    if district is not None and len(district.communes) == 1:
+        return gz.commune_by_code.get(district.communes[0])
+    if landmark is not None and landmark.commune is not None:
+        return next((c for c in gz.communes_by_province.get(code, ()) if c.name == landmark.commune), None)
     if not loose:
         return None
-    # no prefix: "hoan kiem", "Tân Hội" -- only for names of 2+ words, or when
+    # no type word: "hoan kiem", "Tân Hội" -- only for names of 2+ words, or when
     # the whole text is the name
     n_tok = len(toks.strip)
     for i in range(n_tok):
-        cands, n = _commune_candidates(toks, gz, i)
-        inside = [c for c in cands if c.province_code == code]
-        if inside and (n >= 2 or n_tok <= n + 1):
-            return inside[0]
+        if _prefix_at(toks, i, _DISTRICT_PREFIX) is not None or _after_park_word(toks, i):
+            continue   # "huyện Yên Phong", "KCN Quế Võ" are not the commune of that name
+        for n in range(min(gz.max_body_len, n_tok - i), 0, -1):
+            cands = gz.communes_by_body.get(tuple(toks.strip[i:i + n]))
+            if not cands:
+                continue
+            inside = [c for c in cands if c.province_code == code and _accent_ok(toks, i, c.body)]
+            if inside and (n >= 2 or n_tok <= n + 1):
+                return inside[0]
+            break
     return None
 
 
-_DISTRICT_PREFIX = {("quan",), ("q",), ("huyen",), ("h",), ("thi", "xa"), ("tx",), ("thanh", "pho"), ("tp",)}
+def _province_of_commune(communes: list[_CommuneMention]) -> Commune | None:
+    """A commune named in free text decides the province only when its name is in one province."""
+    for m in communes:
+        cands = m.new + m.old
+        codes = {c.province_code for c in cands} | m.old_split
+        if cands and len(codes) == 1 and m.strong:
+            return m.new[0] if m.new else (m.old[0] if len({c.code for c in m.old}) == 1 else None)
+    return None
 
 
-def _district_mentions(toks: _Tokens, gz: Gazetteer) -> list[_Mention]:
-    """Old districts: after "quận/huyện/thị xã/tp" always; without a prefix only
-    names of 2+ words written with capitals ("Gò Vấp", "Củ Chi")."""
-    out: list[_Mention] = []
-    n_tok = len(toks.strip)
-    for i in range(n_tok):
-        prefixed = any(tuple(toks.strip[i - k:i]) in _DISTRICT_PREFIX for k in (1, 2) if i - k >= 0)
-        for n in range(min(gz.max_district_len, n_tok - i), 0, -1):
-            cands = gz.districts.get(tuple(toks.strip[i:i + n]))
-            if not cands or not _accent_ok(toks, i, cands[0].accented):
-                continue
-            numeric = toks.strip[i].isdigit()
-            if (prefixed and (n >= 2 or numeric or len(toks.strip[i]) > 2)) or \
-                    (not prefixed and n >= 2 and not numeric and _cased(toks, i, n, short=False)):
-                out.append(_Mention(i, cands[0], 0))
-                break
-    return out
+def _pick_district(districts: list[_DistrictMention], code: int | None) -> District | None:
+    """The first old district in province ``code``; with no province, one of a single province."""
+    for m in districts:
+        if code is not None:
+            inside = [d for d in m.cands if d.province_code == code]
+            if inside:
+                return inside[0]
+        elif len({d.province_code for d in m.cands}) == 1:
+            return m.cands[0]
+    return None
 
 
 def locate(text: str, province: str | None = None) -> Location:
     """Province/commune named in ``text``; with ``province`` given, find a commune of it."""
     gz = gazetteer()
     toks = _tokenize(text)
+    mentions = _province_mentions(toks, gz)
+    landmarks = _landmarks(toks, gz)
+    communes = _commune_mentions(toks, gz)
+    districts = _district_mentions(toks, gz, {m.pos for m in mentions})
+
+    old: str | None = None
+    code: int | None = None
     if province is not None:
         prov = gz.province_by_name(province)
         if prov is not None:
-            c = _commune_in_province(toks, gz, prov.code, loose=True)
-            old = next((m.alias.old_province for m in _province_mentions(toks, gz)
-                        if m.alias.province_code == prov.code and m.alias.old_province), None)
-            return Location(prov.name, prov.code, c.name if c else None, c.code if c else None, old)
-
-    mentions = _province_mentions(toks, gz)
-    if mentions:
+            code = prov.code
+            old = next((m.alias.old_province for m in mentions
+                        if m.alias.province_code == code and m.alias.old_province), None)
+    if code is None and mentions:
         best = max(mentions, key=lambda m: (m.score, -m.pos))
-        prov = gz.by_code[best.alias.province_code]
-        c = _commune_in_province(toks, gz, prov.code, loose=False)
-        return Location(prov.name, prov.code, c.name if c else None, c.code if c else None,
-                        best.alias.old_province)
-
-    for cands, _, accented_prefix in _prefixed_communes(toks, gz):
-        codes = {c.province_code for c in cands}
-        if len(codes) == 1 and (accented_prefix or len(cands[0].body) >= 2):
-            c = cands[0]
-            prov = gz.by_code[c.province_code]
-            return Location(prov.name, prov.code, c.name, c.code, None)
-    districts = _district_mentions(toks, gz)
-    if districts:
-        a = districts[0].alias
-        prov = gz.by_code[a.province_code]
-        return Location(prov.name, prov.code, None, None, a.old_province)
-    return EMPTY_LOCATION
-
+        code, old = best.alias.province_code, best.alias.old_province
+    landmark: Landmark | None = None
+    if landmarks:
+        if code is None:
+            landmark = landmarks[0]
+            code = gz.province_by_name(landmark.province).code  # type: ignore[union-attr]
+            old = landmark.old_province
+        else:
+            landmark = next((lm for lm in landmarks if gz.province_by_name(lm.province) == gz.by_code[code]), None)
+    if code is None:
+        c = _province_of_commune(communes)
+        if c is not None:
+            d = _pick_district(districts, c.province_code)
+            p = gz.by_code[c.province_code]
+            return Location(p.name, p.code, c.name, c.code, d.old_province if d else None, d.name if d else None)
+    district = _pick_district(districts, code)
+    if code is None and district is not None:
+        code, old = district.province_code, district.old_province
+    if code is None:
+        return EMPTY_LOCATION
+    p = gz.by_code[code]
+    c = _commune_in_province(toks, gz, code, communes, district, landmark, loose=province is not None)
+    return Location(p.name, p.code, c.name if c else None, c.code if c else None, old,
+                    district.name if district else None, landmark.name if landmark else None)

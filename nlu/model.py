@@ -18,6 +18,7 @@ from .features import Vectorizer
 from .intents import detect_intent
 from .locate import locate as _locate
 from .normalize import normalize
+from .problems import second_problem
 from .types import LABELS, Analysis, Classification, Location, ModelMissingError
 from .urgency import assess_normalized as _assess_urgency
 from .urgency import is_urgent as _is_urgent
@@ -89,9 +90,13 @@ class NLU:
         acc = normalize(text)
         urgency = _assess_urgency(acc)
         intent, abusive = detect_intent(acc)
-        return Analysis(self._to_classification(self._scores_normalized(acc)),
-                        self.locate(text), urgency.urgent,
-                        intent=intent, abusive=abusive, urgency=urgency)
+        first = self._to_classification(self._scores_normalized(acc))
+        second = second_problem(self._classify_normalized, text, first) if intent == "report" else None
+        return Analysis(first, self.locate(text), urgency.urgent,
+                        intent=intent, abusive=abusive, urgency=urgency, second=second)
+
+    def _classify_normalized(self, acc: str) -> Classification:
+        return self._to_classification(self._scores_normalized(acc))
 
 
 def save(model: NLU, path: str | Path) -> int:

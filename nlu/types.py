@@ -22,13 +22,20 @@ class Classification:
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """Where the message says it happened (new 2025 divisions)."""
+    """Where the message says it happened (new 2025 divisions).
+
+    ``district`` is the pre-2025 district the citizen named ("Huyện Yên Phong"; there are no
+    districts since 2025, staff still recognise them) and ``landmark`` the industrial park or
+    landmark that placed it ("KCN Quế Võ").
+    """
 
     province: str | None
     province_code: int | None
     commune: str | None
     commune_code: int | None
     old_province: str | None
+    district: str | None = None
+    landmark: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

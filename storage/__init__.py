@@ -5,6 +5,8 @@ Nothing here knows about chat platforms, the NLU or the web: other layers pass p
 from storage.db import Database, create_database
 from storage.migrate import upgrade_to_head
 from storage.models import (
+    Attachment,
+    AttachmentStatus,
     Base,
     Case,
     CaseEvent,
@@ -22,6 +24,8 @@ from storage.models import (
 )
 
 __all__ = [
+    "Attachment",
+    "AttachmentStatus",
     "Base",
     "Case",
     "CaseEvent",

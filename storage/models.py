@@ -148,7 +148,10 @@ class Case(Base):
     """One case, one responsible unit, one deadline, one result."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_case_unit_status", "unit_id", "status"),)
+    __table_args__ = (
+        Index("ix_case_unit_status", "unit_id", "status"),
+        Index("ix_case_cluster_lookup", "domain", "province", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -165,6 +168,8 @@ class Case(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     contact_phone: Mapped[str | None] = mapped_column(String(32))
+    latitude: Mapped[float | None] = mapped_column(Float)    # a location the citizen shared
+    longitude: Mapped[float | None] = mapped_column(Float)
     status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.OPEN, index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     accept_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -174,6 +179,10 @@ class Case(Base):
     result: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # Similar reports (same problem, place, window) share a cluster: the id of its first case.
+    cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # What the similarity comparison needs, computed once when the case is created.
+    similarity_key: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -253,3 +262,30 @@ class StaffAccount(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class AttachmentStatus(str, enum.Enum):
+    PENDING = "pending"      # known by its platform reference, not fetched yet
+    STORED = "stored"
+    FAILED = "failed"        # never fetched (gone, too big, not an image); the message itself is kept
+
+
+class Attachment(Base):
+    """A photo a citizen sent with a message: fetched after the message is stored, then kept by hash."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_due", "channel", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    platform_ref: Mapped[str] = mapped_column(Text)   # a URL (Zalo) or a file id (Telegram)
+    status: Mapped[AttachmentStatus] = mapped_column(_enum(AttachmentStatus), default=AttachmentStatus.PENDING)
+    media_key: Mapped[str | None] = mapped_column(String(80))
+    thumb_key: Mapped[str | None] = mapped_column(String(80))
+    mime: Mapped[str | None] = mapped_column(String(32))
+    size: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

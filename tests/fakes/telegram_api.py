@@ -842,7 +842,9 @@ class FakeTelegramServer:
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
             "deleteMessage": self._delete_message,
+            "getFile": self._get_file,
         }
+        self.files: dict[str, bytes] = {}   # file_id -> content, for getFile and downloads
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -859,6 +861,7 @@ class FakeTelegramServer:
         self._closing = False
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5)
         await self._runner.setup()
@@ -1146,6 +1149,24 @@ class FakeTelegramServer:
             info["allowed_updates"] = sorted(self._allowed_updates)
         return info
 
+    # ---------------------------------------------------------------- files
+
+    async def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = params["file_id"]
+        if file_id not in self.files:
+            raise TelegramApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": file_id + "-u", "file_size": len(self.files[file_id]),
+                "file_path": f"photos/{file_id}.jpg"}
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        file_id = path.removeprefix("photos/").removesuffix(".jpg")
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
+
     # ---------------------------------------------------------------- other send* methods
 
     def _send_other(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -1321,10 +1342,14 @@ class FakeTelegramServer:
         return self._user_message(user_id, first_name, sticker=self._sticker())
 
     def user_sends_photo(
-        self, user_id: int, caption: str | None = None, first_name: str | None = None
+        self, user_id: int, caption: str | None = None, first_name: str | None = None,
+        data: bytes | None = None,
     ) -> dict[str, Any]:
-        """Queue a photo message, with a caption if given."""
+        """Queue a photo message, with a caption if given; `data` is what getFile then serves."""
         sizes = [{**_file_ids("photo", self._file_counter), "width": w, "height": w} for w in (90, 1280)]
+        for size in sizes:
+            self.files[size["file_id"]] = data if data is not None else b"\xff\xd8 not really a jpeg"
+            size["file_size"] = len(self.files[size["file_id"]])
         content: dict[str, Any] = {"photo": sizes}
         if caption is not None:
             content["caption"] = caption

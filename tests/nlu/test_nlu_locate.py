@@ -93,3 +93,122 @@ def test_commune_of_other_province_not_returned():
 def test_old_districts(text, province, old):
     loc = locate(text)
     assert (loc.province, loc.old_province) == (province, old)
+
+
+# --- places as people name them (issue 12 item 4) ------------------------------------------
+
+@pytest.mark.parametrize("text, province, district", [
+    ("nhà em ở quận 7", "TP Hồ Chí Minh", "Quận 7"),
+    ("cty ở Q7 nợ lương", "TP Hồ Chí Minh", "Quận 7"),
+    ("cty o quan 7 no luong", "TP Hồ Chí Minh", "Quận 7"),
+    ("phòng trọ ở quận 2 ngập", "TP Hồ Chí Minh", "Thành phố Thủ Đức"),
+    ("huyện Yên Phong có nhiều công nhân", "Bắc Ninh", "Huyện Yên Phong"),
+    ("huyen yen phong nhieu cong nhan", "Bắc Ninh", "Huyện Yên Phong"),
+    ("thị xã Từ Sơn ô nhiễm", "Bắc Ninh", "Thành phố Từ Sơn"),
+    ("tx tu son o nhiem", "Bắc Ninh", "Thành phố Từ Sơn"),
+    ("đường ở TP Thủ Đức hỏng", "TP Hồ Chí Minh", "Thành phố Thủ Đức"),
+    ("kẹt xe Q.Bình Thạnh", "TP Hồ Chí Minh", "Quận Bình Thạnh"),
+    ("ket xe q.binh thanh", "TP Hồ Chí Minh", "Quận Bình Thạnh"),
+    ("quán nhậu ở quận Tân Phú hát tới khuya", "TP Hồ Chí Minh", "Quận Tân Phú"),   # not huyện Tân Phú, Đồng Nai
+    ("huyện Tân Phú mất mùa", "Đồng Nai", "Huyện Tân Phú"),
+    ("thị xã Thuận An", "TP Hồ Chí Minh", "Thành phố Thuận An"),
+])
+def test_old_district_named_by_its_type_word(text, province, district):
+    loc = locate(text)
+    assert (loc.province, loc.district) == (province, district)
+
+
+def test_old_district_that_became_one_commune_gives_that_commune():
+    loc = locate("nhà tôi ở huyện Cô Tô")
+    assert loc.province == "Quảng Ninh" and loc.commune == "Đặc khu Cô Tô" and loc.district == "Huyện Cô Tô"
+
+
+@pytest.mark.parametrize("text, province, landmark", [
+    ("em làm ở KCN Quế Võ bị nợ lương", "Bắc Ninh", "KCN Quế Võ"),
+    ("em lam o kcn que vo bi no luong", "Bắc Ninh", "KCN Quế Võ"),
+    ("công nhân KCN VSIP bị cắt ca", "TP Hồ Chí Minh", "KCN VSIP"),
+    ("khu công nghiệp Amata đóng bảo hiểm thiếu", "Đồng Nai", "KCN Amata"),
+    ("trộm cắp ở chợ Bến Thành", "TP Hồ Chí Minh", "Chợ Bến Thành"),
+    ("trom cap o cho ben thanh", "TP Hồ Chí Minh", "Chợ Bến Thành"),
+    ("sinh viên ở Làng Đại học bị mất xe", "TP Hồ Chí Minh", "Làng Đại học"),
+    ("sông Tô Lịch bốc mùi", "Hà Nội", "Sông Tô Lịch"),
+    ("kcn dinh vu tai nan lao dong", "Hải Phòng", "KCN Đình Vũ"),
+])
+def test_landmarks_and_industrial_parks(text, province, landmark):
+    loc = locate(text)
+    assert (loc.province, loc.landmark) == (province, landmark)
+
+
+def test_landmark_commune_after_the_merger():
+    assert locate("trộm cắp ở chợ Bến Thành").commune == "Phường Bến Thành"
+
+
+def test_province_named_beside_a_park_wins():
+    loc = locate("KCN VSIP Bắc Ninh cắt lương")
+    assert loc.province == "Bắc Ninh"
+
+
+def test_every_landmark_resolves_in_the_gazetteer():
+    from nlu.gazetteer import gazetteer
+
+    gz = gazetteer()
+    for lms in gz.landmarks.values():
+        for lm in lms:
+            prov = gz.province_by_name(lm.province)
+            assert prov is not None, lm.name
+            if lm.commune:
+                assert lm.commune in {c.name for c in gz.communes_by_province[prov.code]}, lm.name
+
+
+@pytest.mark.parametrize("text, province, commune", [
+    ("xã Tân Lập, Đồng Nai", "Đồng Nai", "Xã Đồng Phú"),            # pre-2025 name -> its new commune
+    ("xa tan lap, dong nai", "Đồng Nai", "Xã Đồng Phú"),
+    ("P.Bến Nghé, đường ngập", "TP Hồ Chí Minh", "Phường Sài Gòn"),
+    ("phuong ben nghe quan 1", "TP Hồ Chí Minh", "Phường Sài Gòn"),
+    ("thị trấn Chờ, Yên Phong", "Bắc Ninh", "Xã Yên Phong"),
+    ("thi tran cho yen phong bac ninh", "Bắc Ninh", "Xã Yên Phong"),
+    ("xã Hòa Bắc, Đà Nẵng", "Đà Nẵng", "Phường Hải Vân"),
+    ("ở phường Hoàn Kiếm, Hà Nội", "Hà Nội", "Phường Hoàn Kiếm"),   # a current name stays
+    ("xã Phước Kiển nước ngập", "TP Hồ Chí Minh", "Xã Nhà Bè"),
+])
+def test_commune_named_with_its_province_is_kept(text, province, commune):
+    loc = locate(text)
+    assert (loc.province, loc.commune) == (province, commune)
+    assert loc.commune_code
+
+
+@pytest.mark.parametrize("text", [
+    "Bình ơi lương tháng này sao chưa có",
+    "anh Hòa nói công ty sắp phá sản",
+    "bọn công an giang hồ đánh người",
+    "lũ giang hồ an giang hồ gì",
+    "chú Thái Bình hàng xóm đánh vợ",
+    "bà Hà Giang bán hàng rong bị đuổi",
+    "quy ho tro cua xa cho vay nuoi de",       # "xa cho" is not "xã Chờ"
+    "xin xã cho sửa đường",
+    "nhà ở xã Yên Phong",                      # Xã Yên Phong exists in two provinces
+    "xã Hòa Bắc ngập",                          # new name in Lâm Đồng, old name in Đà Nẵng
+    "lương tháng 7 chưa trả",
+    "q7 ngày nào cũng tăng ca",                  # lower-case q7 with no cue: not a district
+    "sản phẩm khu công nghiệp nào cũng vậy",
+    "hôm qua Võ Thanh Bình gọi điện cho tôi",     # a person's full name, not huyện Thanh Bình
+    "tôi gặp Lê Hoài Đức ngoài chợ",
+    "nút giao An Phú kẹt xe cả sáng",             # the ward in Thủ Đức, not huyện An Phú (An Giang)
+])
+def test_no_false_place(text):
+    assert locate(text).province is None
+
+
+@pytest.mark.parametrize("text, commune", [
+    ("huyện Yên Phong", None),                   # five communes now: not one of them
+    ("thị trấn Chờ", "Xã Yên Phong"),
+    ("KCN Quế Võ", None),
+])
+def test_second_turn_with_province_given(text, commune):
+    loc = locate(text, "Bắc Ninh")
+    assert loc.province == "Bắc Ninh" and loc.commune == commune
+
+
+def test_unprefixed_district_after_a_cue():
+    loc = locate("xưởng gỗ ở Thuận An bắt làm ca đêm")
+    assert (loc.province, loc.district, loc.old_province) == ("TP Hồ Chí Minh", "Thành phố Thuận An", "Bình Dương")

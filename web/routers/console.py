@@ -15,7 +15,10 @@ from handlers import (
     can_act,
     can_see_personal,
     case_detail,
+    cluster_of,
+    cluster_sizes,
     do_accept_case,
+    do_answer_cluster,
     do_reassign_case,
     do_reply_to_citizen,
     do_request_information,
@@ -43,7 +46,8 @@ async def inbox_page(request: Request, core: CoreDep, staff: PageStaff, status_f
     has_next, cases = len(cases) > PAGE_SIZE, cases[:PAGE_SIZE]
     return templates.TemplateResponse(request, "inbox.html", {
         "staff": staff, "cases": cases, "personal": {c.id for c in cases if can_see_personal(staff, c)}, "status_filter": status_filter, "now": core.clock(),
-        "csrf": csrf_token(request), "page": page, "has_next": has_next})
+        "csrf": csrf_token(request), "page": page, "has_next": has_next,
+        "cluster_sizes": await cluster_sizes(core.db, {c.cluster_id for c in cases if c.cluster_id is not None})})
 
 
 @router.get("/cases/{code}", response_class=HTMLResponse)
@@ -57,7 +61,8 @@ async def case_page(request: Request, core: CoreDep, staff: PageStaff, code: str
     return templates.TemplateResponse(request, "case.html", {
         "staff": staff, "detail": detail, "case": detail.case, "units": units, "error": error,
         "can_act": can_act(staff, detail.case), "personal": can_see_personal(staff, detail.case),
-        "now": core.clock(), "csrf": csrf_token(request)})
+        "now": core.clock(), "csrf": csrf_token(request),
+        "cluster": await cluster_of(core.db, staff, detail.case)})
 
 
 async def _act(request: Request, code: str, action: Awaitable[Case]) -> RedirectResponse:
@@ -93,3 +98,12 @@ async def reassign(request: Request, core: CoreDep, staff: PageStaff, code: str,
 @router.post("/cases/{code}/resolve", dependencies=[CsrfChecked])
 async def resolve(request: Request, core: CoreDep, staff: PageStaff, code: str, text: TextField) -> RedirectResponse:
     return await _act(request, code, do_resolve_case(core, staff, code, text))
+
+
+@router.post("/cases/{code}/answer-similar", dependencies=[CsrfChecked])
+async def answer_similar(request: Request, core: CoreDep, staff: PageStaff, code: str, text: TextField) -> RedirectResponse:
+    """One answer to all open similar reports the unit owns; each citizen gets it in their chat."""
+    async def first_answered() -> Case:
+        return (await do_answer_cluster(core, staff, code, text))[0]
+
+    return await _act(request, code, first_answered())

@@ -1,7 +1,7 @@
 """staff sessions: a version that logout and password changes bump, so old cookies stop working
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0005
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0004'
-down_revision: str | None = '0001'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
