@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/langnghe run
+	DEMO=$${DEMO:-true} $(BIN)/langnghe run   # demo logins, random passwords printed once
 
 system-packages:
 	@bash scripts/system-packages.sh

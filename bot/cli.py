@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from handlers import AppConfig, Settings
+    from handlers import DemoLogin, Settings
 
 ROLES = ("staff", "moderator", "admin")  # storage.StaffRole's values; checked against it in create-staff
 
 
-def banner(runtime_settings: Settings, demo: list[str], config: AppConfig, telegram: str,
+def banner(runtime_settings: Settings, demo: list[DemoLogin], telegram: str,
            zalo: str = "tắt (set ZALO_BOT_TOKEN to enable)") -> str:
+    """What a newcomer sees after `make run`: where to go and, the first time only, the demo logins."""
     base = runtime_settings.base_url
     lines = [
         "",
@@ -33,10 +34,11 @@ def banner(runtime_settings: Settings, demo: list[str], config: AppConfig, teleg
         f"  Zalo:     {zalo}",
     ]
     if demo:
-        lines.append("  Tài khoản demo (demo logins):")
-        for staff in config.demo_staff:
-            where = staff.unit or staff.role
-            lines.append(f"    {staff.username:<18} mật khẩu/password: {staff.password:<16} ({where})")
+        lines.append("  Tài khoản demo, mật khẩu chỉ in MỘT lần (demo logins, passwords shown ONCE):")
+        lines += [f"    {login.username:<18} {login.password:<18} ({login.where})" for login in demo]
+    elif runtime_settings.demo:
+        lines.append("  Tài khoản demo đã tạo ở lần chạy trước (demo logins exist; passwords were shown then).")
+        lines.append("  Đặt lại (reset): LANGNGHE_PASSWORD=... .venv/bin/langnghe create-staff USER --unit KEY")
     lines.append("  Dừng (stop): Ctrl+C\n")
     return "\n".join(lines)
 
@@ -60,7 +62,7 @@ async def cmd_run(settings: Settings) -> int:
     async def announce() -> None:
         while not server.started:
             await asyncio.sleep(0.05)
-        print(banner(settings, runtime.demo_logins, runtime.core.config, telegram, zalo), flush=True)
+        print(banner(settings, runtime.demo_logins, telegram, zalo), flush=True)
 
     announcer = asyncio.create_task(announce())
     await server.serve()
@@ -153,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     from handlers import Settings
 
+    os.umask(0o077)  # var/, the database, the secret key and logs: this user's only
     settings = Settings()
     if args.command == "run":
         return asyncio.run(cmd_run(settings))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from bot.zalo_oa import OaCredentials, TokenStore, ZaloOaChannel
 from handlers import (
     AppConfig,
     Core,
+    DemoLogin,
     NluPort,
     Settings,
     escalate_overdue,
@@ -30,6 +32,7 @@ from handlers import (
 )
 from storage import create_database
 from web import create_web_app
+from web.routers.health import ChannelHealth
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,7 @@ class Runtime:
     telegram: TelegramChannel | None = None
     zalo: ZaloBotChannel | None = None
     zalo_oa: ZaloOaChannel | None = None
-    demo_logins: list[str] = field(default_factory=list)
+    demo_logins: list[DemoLogin] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -52,7 +55,7 @@ class Runtime:
             if self.settings.telegram_mode == "polling":
                 self._tasks.append(asyncio.create_task(self.telegram.run_polling(), name="telegram-polling"))
             else:
-                await self.telegram.set_webhook(f"{self.settings.base_url}/telegram/webhook", self.webhook_secret)
+                await self._register_webhook(self.telegram, f"{self.settings.base_url}/telegram/webhook")
         if self.zalo is not None:
             self._tasks.append(asyncio.create_task(
                 run_sender(self.core, self.zalo, self.settings.outbox_poll_seconds), name="zalo-sender"))
@@ -63,6 +66,17 @@ class Runtime:
         if self.zalo_oa is not None:
             self._tasks.append(asyncio.create_task(
                 run_sender(self.core, self.zalo_oa, self.settings.outbox_poll_seconds), name="zalo-oa-sender"))
+
+    async def _register_webhook(self, telegram: TelegramChannel, url: str) -> None:
+        """One quick try at start; if the Bot API does not answer, keep trying in the background
+        (start-up never hangs on Telegram)."""
+        try:
+            await asyncio.wait_for(telegram.set_webhook_once(url, self.webhook_secret), 10)
+        except Exception as exc:
+            telegram.health.down(f"{type(exc).__name__}: {exc}")
+            log.warning("Telegram setWebhook failed at start (%s); retrying in the background", exc)
+            self._tasks.append(asyncio.create_task(telegram.set_webhook(url, self.webhook_secret),
+                                                   name="telegram-webhook"))
 
     async def stop(self) -> None:
         if self.telegram is not None and self.settings.telegram_mode == "polling":
@@ -117,10 +131,11 @@ def session_secret(settings: Settings) -> str:
     if settings.secret_key:
         return settings.secret_key
     path = Path(settings.config_path).resolve().parent / "var" / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # created 0600, never readable by others even briefly
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 
@@ -167,10 +182,14 @@ def create_app(runtime: Runtime) -> FastAPI:
             await runtime.stop()
 
     app = create_web_app(runtime.core, session_secret(runtime.settings),
-                         https_only=(runtime.settings.public_url or "").startswith("https://"), lifespan=lifespan)
+                         https_only=(runtime.settings.public_url or "").startswith("https://"), lifespan=lifespan,
+                         public_url=runtime.settings.public_url)
     app.include_router(webchat_router(runtime.core))
-    if runtime.telegram is not None and runtime.settings.telegram_mode == "webhook":
-        app.include_router(runtime.telegram.webhook_router(runtime.webhook_secret))
+    app.state.channels["web"] = ChannelHealth("web", state="up")  # served by this very app
+    if runtime.telegram is not None:
+        app.state.channels["telegram"] = runtime.telegram.health
+        if runtime.settings.telegram_mode == "webhook":
+            app.include_router(runtime.telegram.webhook_router(runtime.webhook_secret))
     if runtime.zalo is not None and runtime.settings.zalo_mode == "webhook":
         app.include_router(runtime.zalo.webhook_router(runtime.zalo_webhook_secret))
     if runtime.zalo_oa is not None:

@@ -46,6 +46,10 @@ async def deliver_batch(core: Core, deliverer: Deliverer) -> int:
         except Undeliverable as exc:
             log.warning("outbox %s undeliverable: %s", item.outbox_id, exc)
             await mark_failed(core.db, item.outbox_id, str(exc))
+        except Exception as exc:  # a bug or a surprise in one message must not stall the others
+            log.exception("outbox %s: unexpected error while sending; will retry", item.outbox_id)
+            blocked.add(item.chat_id)
+            await mark_retry(core.db, item.outbox_id, f"{type(exc).__name__}: {exc}")
         else:
             await mark_sent(core.db, item.outbox_id, platform_id)
     return len(items)

@@ -2,13 +2,21 @@
 
 Channel adapters (bot/) and the console (web/) use only what is listed in `__all__`.
 """
-from handlers.accounts import authenticate, create_staff, get_staff
+from handlers.accounts import (
+    PasswordCheckBusy,
+    authenticate,
+    change_password,
+    create_staff,
+    end_sessions,
+    get_staff,
+)
 from handlers.chat_activity import last_inbound_at
 from handlers.choices import command_alias, live_choices, match_choice
 from handlers.cluster_views import ClusterView, cluster_of
 from handlers.clusters import cluster_sizes, count_problems
 from handlers.core import Core
 from handlers.corrections import correction_examples, misroute_examples, to_rasa_yaml
+from handlers.entities import place_entities
 from handlers.errors import CaseNotFound, InvalidAction
 from handlers.escalation import escalate_overdue
 from handlers.intake import handle_inbound
@@ -24,9 +32,9 @@ from handlers.outbox import (
     release,
 )
 from handlers.privacy import mask_contact, mask_personal, shown_text
-from handlers.queries import CaseDetail, active_units, case_detail, inbox
+from handlers.queries import CaseDetail, active_units, case_detail, cases_of_chat, inbox
 from handlers.settings import AppConfig, Settings
-from handlers.setup import prepare_database, seed_demo_staff
+from handlers.setup import DemoLogin, prepare_database, seed_demo_staff
 from handlers.signals import OutboxSignal
 from handlers.staff_actions import (
     can_act,
@@ -48,6 +56,7 @@ __all__ = [
     "ChatLine",
     "ClusterView",
     "CaseNotFound",
+    "DemoLogin",
     "Core",
     "Inbound",
     "InboundKind",
@@ -55,6 +64,7 @@ __all__ = [
     "InvalidAction",
     "NluPort",
     "OutboxSignal",
+    "PasswordCheckBusy",
     "Outgoing",
     "Settings",
     "active_units",
@@ -62,6 +72,8 @@ __all__ = [
     "can_act",
     "can_see_personal",
     "case_detail",
+    "cases_of_chat",
+    "change_password",
     "command_alias",
     "last_inbound_at",
     "live_choices",
@@ -78,6 +90,7 @@ __all__ = [
     "do_reply_to_citizen",
     "do_request_information",
     "do_resolve_case",
+    "end_sessions",
     "escalate_overdue",
     "get_staff",
     "handle_inbound",
@@ -89,6 +102,7 @@ __all__ = [
     "mark_retry",
     "mark_sent",
     "misroute_examples",
+    "place_entities",
     "prepare_database",
     "province_names",
     "prune_sent",

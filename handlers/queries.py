@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from handlers.errors import CaseNotFound
 from handlers.staff_actions import can_view
-from storage import Case, CaseEvent, CaseStatus, Database, Message, StaffAccount, StaffRole, Unit
+from storage import Case, CaseEvent, CaseStatus, Conversation, Database, Message, StaffAccount, StaffRole, Unit
 
 
 @dataclass(frozen=True)
@@ -18,14 +18,17 @@ class CaseDetail:
 
 
 async def inbox(db: Database, staff: StaffAccount, status: CaseStatus | None = None,
-                open_only: bool = False, limit: int = 200) -> list[Case]:
-    """The staff member's own unit's cases (all units for moderators and admins), urgent first."""
+                open_only: bool = False, limit: int = 200, offset: int = 0) -> list[Case]:
+    """The staff member's own unit's cases (all units for moderators and admins): urgent first, then
+    the nearest deadline. `open_only` means every case still to be worked on (new, in progress,
+    waiting on the citizen); `offset` pages through a long inbox."""
     async with db.sessions() as session:
-        return list((await session.scalars(inbox_query(staff, status, open_only, limit))).unique().all())
+        query = inbox_query(staff, status, open_only, limit, offset)
+        return list((await session.scalars(query)).unique().all())
 
 
 def inbox_query(staff: StaffAccount, status: CaseStatus | None = None, open_only: bool = False,
-                limit: int = 200) -> Select[Case]:
+                limit: int = 200, offset: int = 0) -> Select[Case]:
     """Shaped for the index ix_case_inbox (unit, status, urgent desc, deadline); tests EXPLAIN it."""
     query = select(Case)
     if staff.role is StaffRole.STAFF:
@@ -34,7 +37,7 @@ def inbox_query(staff: StaffAccount, status: CaseStatus | None = None, open_only
         query = query.where(Case.status == status)
     elif open_only:
         query = query.where(Case.status.in_([s for s in CaseStatus if s.is_open]))
-    return query.order_by(Case.urgent.desc(), Case.resolve_deadline, Case.id).limit(limit)
+    return query.order_by(Case.urgent.desc(), Case.resolve_deadline, Case.id).offset(offset).limit(limit)
 
 
 async def case_detail(db: Database, staff: StaffAccount, code: str) -> CaseDetail:
@@ -53,3 +56,12 @@ async def active_units(db: Database) -> list[Unit]:
     async with db.sessions() as session:
         return list((await session.scalars(
             select(Unit).where(Unit.active.is_(True)).order_by(Unit.domain, Unit.level, Unit.province))).all())
+
+
+async def cases_of_chat(db: Database, channel: str, chat_id: str) -> int:
+    """How many cases one chat has opened: the web chat counts them to limit case creation."""
+    async with db.sessions() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Case).join(Conversation, Case.conversation_id == Conversation.id)
+            .where(Conversation.channel == channel, Conversation.chat_id == chat_id))
+    return int(count or 0)

@@ -53,8 +53,9 @@ class CommuneUnit(BaseModel):
 
 
 class DemoStaff(BaseModel):
+    """A demo login: no password here, one is drawn at random when the account is first made."""
+
     username: str
-    password: str
     display_name: str
     role: Literal["staff", "moderator", "admin"] = "staff"
     unit: str | None = Field(default=None, description="unit key, e.g. union.bac-ninh")
@@ -119,7 +120,7 @@ class Settings(BaseSettings):
     zalo_oa_refresh_token: str | None = None
     zalo_oa_api_base_url: str | None = None
     zalo_oa_oauth_base_url: str | None = None
-    demo: bool = True
+    demo: bool = False  # `make run` sets DEMO=true: demo logins with random passwords
     outbox_poll_seconds: float = 2.0
     escalation_interval_seconds: float = 300.0
     outbox_retention_days: float = Field(default=30.0, gt=0, description="delivered outbox rows are deleted "

@@ -2,13 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from handlers.accounts import create_staff
+from handlers.accounts import create_staff, random_password
 from handlers.settings import AppConfig
 from handlers.units import sync_units
-from storage import Database, StaffAccount, StaffRole, upgrade_to_head
+from storage import Database, StaffRole, upgrade_to_head
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogin:
+    """A demo account made at this start; its password exists nowhere else and is shown once."""
+
+    username: str
+    password: str
+    where: str
 
 
 async def prepare_database(db: Database, config: AppConfig, provinces: Sequence[str]) -> int:
@@ -17,13 +25,16 @@ async def prepare_database(db: Database, config: AppConfig, provinces: Sequence[
         return await sync_units(session, config, provinces)
 
 
-async def seed_demo_staff(db: Database, config: AppConfig) -> list[str]:
-    """The demo logins of config.yml. One that exists already is left as it is: argon2 is slow on
-    purpose, a restart should not pay for it again, nor undo a password changed with create-staff."""
-    async with db.sessions() as session:
-        existing = set(await session.scalars(select(StaffAccount.username)))
+async def seed_demo_staff(db: Database, config: AppConfig) -> list[DemoLogin]:
+    """Make the demo logins that do not exist yet, each with a fresh random password.
+
+    An existing account is never touched: a later start neither resets its password nor
+    re-activates it after an admin switched it off."""
+    made: list[DemoLogin] = []
     for staff in config.demo_staff:
-        if staff.username.strip().lower() in existing:
-            continue
-        await create_staff(db, staff.username, staff.password, staff.display_name, StaffRole(staff.role), staff.unit)
-    return [s.username for s in config.demo_staff]
+        password = random_password()
+        account = await create_staff(db, staff.username, password, staff.display_name, StaffRole(staff.role),
+                                     staff.unit, only_if_new=True)
+        if account is not None:
+            made.append(DemoLogin(account.username, password, staff.unit or staff.role))
+    return made

@@ -285,6 +285,8 @@ class StaffAccount(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Sessions carry this number; logout and a password change bump it, so copies of old cookies die.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 

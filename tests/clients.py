@@ -7,12 +7,15 @@ from typing import Any
 
 import httpx
 
+# What the chat page's script and any API tool send: state-changing JSON calls without it are refused.
+JSON_HEADERS = {"X-Requested-With": "fetch"}
+
 
 class WebCitizen:
     """A browser-less citizen in the web chat: sends text, presses buttons, reads replies."""
 
     def __init__(self, base_url: str) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=10)
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=10, headers=JSON_HEADERS)
         self.seen: list[dict[str, Any]] = []
 
     async def __aenter__(self) -> WebCitizen:
@@ -68,7 +71,7 @@ class WebCitizen:
 
 class StaffApi:
     def __init__(self, base_url: str) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=10)
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=10, headers=JSON_HEADERS)
 
     async def login(self, username: str, password: str) -> StaffApi:
         response = await self.http.post("/api/session", json={"username": username, "password": password})

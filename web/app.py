@@ -6,25 +6,35 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from handlers import Core
 from web.deps import LoginRequired
+from web.ratelimit import Limits
 from web.routers import auth, cases_api, console, health, nlu_api
+from web.security import BodyLimit, JsonCsrfGuard, SecurityHeaders, validation_error
 
 
 def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
-                   lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None) -> FastAPI:
+                   lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+                   public_url: str | None = None, limits: Limits | None = None) -> FastAPI:
     app = FastAPI(title="Lắng Nghe", version="0.1.0", docs_url="/api/docs", redoc_url=None, lifespan=lifespan)
     app.state.core = core
+    app.state.limits = limits or Limits()
+    app.state.channels = {}  # name -> ChannelHealth, for /readyz (bot/ registers its channels)
     # SameSite=strict keeps other sites from riding a staff member's session; forms also carry a token.
     app.add_middleware(SessionMiddleware, secret_key=secret_key, same_site="strict", https_only=https_only,
                        session_cookie="langnghe_session", max_age=12 * 3600)
+    app.add_middleware(JsonCsrfGuard, public_url=public_url)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders, https_only=https_only)  # outermost: refusals get the headers too
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in (auth, console, cases_api, nlu_api, health):
         app.include_router(module.router)
+    app.add_exception_handler(RequestValidationError, validation_error)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:

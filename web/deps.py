@@ -22,11 +22,25 @@ def get_core(request: Request) -> Core:
 CoreDep = Annotated[Core, Depends(get_core)]
 
 
+def start_session(request: Request, staff: StaffAccount) -> None:
+    """A fresh session (no fixation) bound to the account's current session version."""
+    request.session.clear()
+    request.session["staff_id"] = staff.id
+    request.session["ver"] = staff.session_version
+    csrf_token(request)
+
+
 async def _staff_from_session(request: Request, core: Core) -> StaffAccount | None:
+    """The signed-in member, if the cookie is still valid server-side: logout and password changes
+    bump the account's session version, which ends every older cookie, copies included."""
     staff_id = request.session.get("staff_id")
     if not isinstance(staff_id, int):
         return None
-    return await get_staff(core.db, staff_id)
+    staff = await get_staff(core.db, staff_id)
+    if staff is None or request.session.get("ver") != staff.session_version:
+        request.session.pop("staff_id", None)
+        return None
+    return staff
 
 
 async def page_staff(request: Request, core: CoreDep) -> StaffAccount:

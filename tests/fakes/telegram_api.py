@@ -855,15 +855,17 @@ class FakeTelegramServer:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    async def start(self) -> None:
-        """Bind a free port on 127.0.0.1 in the running event loop."""
+    async def start(self, port: int = 0) -> None:
+        """Bind 127.0.0.1 (a free port, or `port`: to come back where a test stopped it) in the
+        running event loop. A stopped server can be started again and keeps its chats."""
+        self._closing = False
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.base_url = f"http://{host}:{port}"

@@ -5,7 +5,7 @@ from collections.abc import Awaitable
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from handlers import (
@@ -33,13 +33,20 @@ router = APIRouter(prefix="/console", tags=["console"])
 TextField = Annotated[str, Form()]
 
 
+PAGE_SIZE = 200
+
+
 @router.get("", response_class=HTMLResponse)
-async def inbox_page(request: Request, core: CoreDep, staff: PageStaff, status_filter: str = "open") -> HTMLResponse:
-    chosen = CaseStatus(status_filter) if status_filter in {s.value for s in CaseStatus} else None
-    cases = await inbox(core.db, staff, chosen, open_only=status_filter == "open")
+async def inbox_page(request: Request, core: CoreDep, staff: PageStaff, status_filter: str = "open",
+                     page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> HTMLResponse:
+    # "open" is the tab of every case still to work on, not only the status "open" (new) ones.
+    chosen = CaseStatus(status_filter) if status_filter != "open" and status_filter in {s.value for s in CaseStatus} else None
+    cases = await inbox(core.db, staff, chosen, open_only=status_filter == "open",
+                        limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    has_next, cases = len(cases) > PAGE_SIZE, cases[:PAGE_SIZE]
     return templates.TemplateResponse(request, "inbox.html", {
         "staff": staff, "cases": cases, "personal": {c.id for c in cases if can_see_personal(staff, c)}, "status_filter": status_filter, "now": core.clock(),
-        "csrf": csrf_token(request),
+        "csrf": csrf_token(request), "page": page, "has_next": has_next,
         "cluster_sizes": await cluster_sizes(core.db, {c.cluster_id for c in cases if c.cluster_id is not None})})
 
 
