@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from bot.media_fetch import PhotoSource, run_photo_fetcher
 from bot.sender import run_sender
 from bot.telegram import TelegramChannel
 from bot.webchat import webchat_router
@@ -31,6 +32,7 @@ from handlers import (
     seed_demo_staff,
 )
 from storage import create_database
+from storage.media import LocalMediaStore, MediaStore
 from web import create_web_app
 from web.routers.health import ChannelHealth
 
@@ -44,6 +46,7 @@ class Runtime:
     telegram: TelegramChannel | None = None
     zalo: ZaloBotChannel | None = None
     zalo_oa: ZaloOaChannel | None = None
+    media: MediaStore = field(default_factory=lambda: LocalMediaStore(Path("var/media")))
     demo_logins: list[DemoLogin] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -66,6 +69,15 @@ class Runtime:
         if self.zalo_oa is not None:
             self._tasks.append(asyncio.create_task(
                 run_sender(self.core, self.zalo_oa, self.settings.outbox_poll_seconds), name="zalo-oa-sender"))
+        for source in self.photo_sources:
+            self._tasks.append(asyncio.create_task(
+                run_photo_fetcher(self.core, source, self.media, self.settings.outbox_poll_seconds),
+                name=f"{source.channel}-photos"))
+
+    @property
+    def photo_sources(self) -> list[PhotoSource]:
+        """The channels citizens can send photos on (the web chat takes text only)."""
+        return [c for c in (self.telegram, self.zalo, self.zalo_oa) if c is not None]
 
     async def _register_webhook(self, telegram: TelegramChannel, url: str) -> None:
         """One quick try at start; if the Bot API does not answer, keep trying in the background
@@ -156,7 +168,12 @@ async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
     if settings.zalo_bot_token:
         zalo = ZaloBotChannel(core, settings.zalo_bot_token, settings.zalo_api_base_url)
     return Runtime(settings=settings, core=core, telegram=telegram, zalo=zalo, zalo_oa=zalo_oa_channel(settings, core),
-                   demo_logins=demo)
+                   media=LocalMediaStore(media_dir(settings)), demo_logins=demo)
+
+
+def media_dir(settings: Settings) -> Path:
+    """Where citizens' photos are kept: MEDIA_DIR, else var/media beside the configuration."""
+    return settings.media_dir or Path(settings.config_path).resolve().parent / "var" / "media"
 
 
 def zalo_oa_channel(settings: Settings, core: Core) -> ZaloOaChannel | None:
@@ -184,14 +201,18 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = create_web_app(runtime.core, session_secret(runtime.settings),
                          https_only=(runtime.settings.public_url or "").startswith("https://"), lifespan=lifespan,
                          public_url=runtime.settings.public_url)
+    app.state.media = runtime.media
     app.include_router(webchat_router(runtime.core))
     app.state.channels["web"] = ChannelHealth("web", state="up")  # served by this very app
     if runtime.telegram is not None:
         app.state.channels["telegram"] = runtime.telegram.health
         if runtime.settings.telegram_mode == "webhook":
             app.include_router(runtime.telegram.webhook_router(runtime.webhook_secret))
-    if runtime.zalo is not None and runtime.settings.zalo_mode == "webhook":
-        app.include_router(runtime.zalo.webhook_router(runtime.zalo_webhook_secret))
+    if runtime.zalo is not None:
+        app.state.channels["zalo"] = runtime.zalo.health
+        if runtime.settings.zalo_mode == "webhook":
+            app.include_router(runtime.zalo.webhook_router(runtime.zalo_webhook_secret))
     if runtime.zalo_oa is not None:
+        app.state.channels["zalo_oa"] = runtime.zalo_oa.health
         app.include_router(runtime.zalo_oa.webhook_router())
     return app

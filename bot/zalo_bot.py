@@ -31,6 +31,7 @@ from bot.pacing import Pacer
 from bot.sender import RetryLater, Undeliverable
 from bot.text_only import numbered_text, resolve_text_choice, split_utf16
 from handlers import Core, Inbound, InboundKind, Outgoing
+from web.routers.health import ChannelHealth
 
 CHANNEL = "zalo"
 DEFAULT_API_BASE_URL = "https://bot-api.zaloplatforms.com"
@@ -99,11 +100,12 @@ class ZaloBotChannel:
     """One Zalo bot: long polling or a webhook in, outbox deliveries out."""
 
     channel = CHANNEL
-    state = "starting"
 
     def __init__(self, core: Core, token: str, api_base_url: str | None = None,
                  client: httpx.AsyncClient | None = None) -> None:
         self.core = core
+        self.state = "starting"
+        self.health = ChannelHealth(CHANNEL)
         self._base = f"{(api_base_url or DEFAULT_API_BASE_URL).rstrip('/')}/bot{token}"
         self._http = client or httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=POLL_TIMEOUT + 15))
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -114,7 +116,12 @@ class ZaloBotChannel:
         try:
             response = await self._http.post(f"{self._base}/{method}", json=params)
         except httpx.HTTPError as exc:  # the message never names the URL (it holds the token)
+            self.health.down(type(exc).__name__)
             raise ZaloApiError(method, None, type(exc).__name__) from None
+        if response.status_code < 500:   # an answer, even a refusal, means Zalo is reachable
+            self.health.up()
+        else:
+            self.health.down(f"HTTP {response.status_code}")
         try:
             body = response.json()
         except ValueError:

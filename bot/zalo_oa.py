@@ -35,6 +35,7 @@ from bot.media_fetch import download_capped
 from bot.sender import RetryLater, Undeliverable
 from bot.text_only import numbered_text, resolve_text_choice, split_utf16
 from handlers import Core, Inbound, InboundKind, Outgoing, last_inbound_at
+from web.routers.health import ChannelHealth
 
 CHANNEL = "zalo_oa"
 DEFAULT_API_BASE_URL = "https://openapi.zalo.me"
@@ -143,7 +144,6 @@ class ZaloOaChannel:
     """One Official Account: signed webhook in, consultation messages out."""
 
     channel = CHANNEL
-    state = "webhook"
 
     def __init__(self, core: Core, credentials: OaCredentials, token_store: TokenStore,
                  api_base_url: str | None = None, oauth_base_url: str | None = None,
@@ -156,6 +156,8 @@ class ZaloOaChannel:
         self._http = client or httpx.AsyncClient(timeout=10.0)
         self._refreshing = asyncio.Lock()
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # events arrive by webhook; "up" once Zalo has answered a send (no call is made just to check)
+        self.health = ChannelHealth(CHANNEL, state="up")
 
     # -- inbound -----------------------------------------------------------------------------
     def verify(self, raw: bytes, header: str, now: datetime | None = None) -> dict[str, Any]:
@@ -235,7 +237,9 @@ class ZaloOaChannel:
                                              headers={"access_token": self._access})
             answer = response.json()
         except (httpx.HTTPError, ValueError) as exc:
+            self.health.down(type(exc).__name__)
             raise RetryLater(f"Zalo OA unreachable: {type(exc).__name__}") from None
+        self.health.up()
         if not isinstance(answer, dict):
             raise RetryLater("Zalo OA answered something that is not an object")
         return answer

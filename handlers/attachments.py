@@ -14,11 +14,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.errors import CaseNotFound
 from handlers.media import StoredPhoto
-from storage import Attachment, AttachmentStatus, Database, Message
+from handlers.staff_actions import can_see_personal, can_view
+from storage import Attachment, AttachmentStatus, Case, Database, Message, StaffAccount
 
 __all__ = ["PhotoJob", "PhotoView", "photo_signal", "record_photo", "claim_due_photos", "mark_photo_stored",
-           "mark_photo_retry", "mark_photo_failed", "case_photos", "MAX_ATTEMPTS"]
+           "mark_photo_retry", "mark_photo_failed", "case_photos", "photos_of_case", "photo_for_staff", "PhotoFile",
+           "MAX_ATTEMPTS"]
 
 MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=2)
@@ -100,3 +103,31 @@ async def case_photos(session: AsyncSession, case_id: int) -> list[PhotoView]:
         select(Attachment).join(Message, Message.id == Attachment.message_id)
         .where(Message.case_id == case_id).order_by(Attachment.id))).all()
     return [PhotoView(r.id, r.status.value, r.media_key, r.thumb_key, r.mime, r.created_at) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoFile:
+    key: str
+    mime: str
+
+
+async def photos_of_case(db: Database, case_id: int) -> list[PhotoView]:
+    async with db.sessions() as session:
+        return await case_photos(session, case_id)
+
+
+async def photo_for_staff(db: Database, staff: StaffAccount, attachment_id: int, thumb: bool) -> PhotoFile:
+    """A stored photo for staff who may see the case's personal data (a photo is personal data:
+    moderators see that there is one, not what it shows); CaseNotFound otherwise, so its
+    existence is not confirmed to anyone else."""
+    async with db.sessions() as session:
+        row = await session.get(Attachment, attachment_id)
+        message = await session.get(Message, row.message_id) if row is not None else None
+        case = await session.get(Case, message.case_id) if message is not None and message.case_id else None
+        if (row is None or case is None or row.status is not AttachmentStatus.STORED
+                or not can_view(staff, case) or not can_see_personal(staff, case)):
+            raise CaseNotFound(str(attachment_id))
+        key = row.thumb_key if thumb else row.media_key
+        if key is None:
+            raise CaseNotFound(str(attachment_id))
+        return PhotoFile(key, "image/jpeg" if thumb else row.mime or "application/octet-stream")

@@ -113,6 +113,7 @@ class Settings(BaseSettings):
     zalo_api_base_url: str | None = None
     zalo_mode: Literal["polling", "webhook"] = "polling"
     zalo_webhook_secret: str | None = None
+    media_dir: Path | None = None                # citizens' photos (default var/media)
     zalo_oa_app_id: str | None = None
     zalo_oa_secret_key: str | None = None        # the OA secret key: verifies webhook signatures
     zalo_oa_app_secret: str | None = None        # the app secret: refreshes access tokens

@@ -2,7 +2,9 @@
 after the message is stored, retried, refused by content), and a shared location answers "where"."""
 from __future__ import annotations
 
+import asyncio
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,11 @@ from handlers.attachments import case_photos
 from storage import Attachment, AttachmentStatus, Case
 from storage.media import LocalMediaStore
 from tests.chat_driver import CoreChat
+from tests.clients import StaffApi
+from tests.fakes import FakeTelegramServer
+from tests.telegram_citizen import TelegramCitizen
+
+CODE = re.compile(r"LN-[2-9A-HJ-NP-Z]{6}")
 
 
 def jpeg() -> bytes:
@@ -121,3 +128,59 @@ async def test_a_location_outside_vietnam_is_not_used(core: Core) -> None:
     await chat.consent()
     await chat.say("hàng xóm đốt rác nhựa mỗi tối, khói đen kịt cả xóm")
     assert "ngoài Việt Nam" in await chat.location(48.85, 2.35)
+
+
+async def test_on_telegram_a_photo_reaches_the_case_page_and_only_its_staff_see_it(
+        telegram_app: str, fake_telegram_server: FakeTelegramServer) -> None:
+    citizen = TelegramCitizen(fake_telegram_server, user_id=7301, name="Tâm")
+    citizen.say("/start")
+    await citizen.wait_for("Nghị định 13/2023")
+    citizen.press("consent:yes")
+    await citizen.wait_for("kể vấn đề")
+    mark = len(citizen.received)
+    fake_telegram_server.user_sends_photo(7301, caption="công ty xả nước thải đen ra mương sau xưởng, "
+                                                        "em làm ở Bắc Ninh", data=jpeg())
+    await citizen.wait_for("xã/phường nào của Bắc Ninh", after=mark)
+    citizen.press("skip:commune")
+    await citizen.wait_for("liên hệ với bạn", after=mark)
+    citizen.press("contact:chat")
+    await citizen.wait_for("Gửi phản ánh này?", after=mark)
+    citizen.press("confirm:send")
+    code = CODE.search((await citizen.wait_for("Mã tra cứu", after=mark))["text"])
+    assert code
+
+    staff = await StaffApi(telegram_app).login("congdoan.bacninh", "demo-bacninh")
+    moderator = await StaffApi(telegram_app).login("kiemduyet", "demo-moderator")
+    try:
+        for _ in range(200):   # the photo is fetched after the message was stored
+            page = (await staff.http.get(f"/console/cases/{code.group(0)}")).text
+            if "/thumb" in page:
+                break
+            await asyncio.sleep(0.05)
+        link = re.search(r'src="(/console/media/\d+/thumb)"', page)
+        assert link, page
+        thumb = await staff.http.get(link.group(1))
+        assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+        assert (await staff.http.get(link.group(1).replace("thumb", "full"))).content == jpeg()
+        assert (await moderator.http.get(link.group(1))).status_code == 404
+        assert "(ẩn: dữ liệu cá nhân)" in (await moderator.http.get(f"/console/cases/{code.group(0)}")).text
+    finally:
+        await staff.aclose()
+        await moderator.aclose()
+    assert fake_telegram_server.rejected == []
+
+
+async def test_on_telegram_a_shared_location_means_the_bot_does_not_ask_where(
+        telegram_app: str, fake_telegram_server: FakeTelegramServer) -> None:
+    citizen = TelegramCitizen(fake_telegram_server, user_id=7302)
+    citizen.say("/start")
+    await citizen.wait_for("Nghị định 13/2023")
+    citizen.press("consent:yes")
+    await citizen.wait_for("kể vấn đề")
+    mark = len(citizen.received)
+    citizen.say("bãi rác tự phát cạnh trường tiểu học bốc mùi cả tháng nay, ruồi nhặng bâu kín")
+    await citizen.wait_for("tỉnh/thành phố nào", after=mark)
+    fake_telegram_server.user_sends_location(7302, 16.0544, 108.2022)
+    placed = await citizen.wait_for("📍", after=mark)
+    assert "Đà Nẵng" in placed["text"]
+    await citizen.wait_for("liên hệ với bạn", after=mark)

@@ -14,7 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from handlers import Core
 from web.deps import LoginRequired
 from web.ratelimit import Limits
-from web.routers import auth, cases_api, console, health, nlu_api
+from web.routers import auth, cases_api, console, health, media, nlu_api
 from web.security import BodyLimit, JsonCsrfGuard, SecurityHeaders, validation_error
 
 
@@ -32,7 +32,7 @@ def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, https_only=https_only)  # outermost: refusals get the headers too
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, console, cases_api, nlu_api, health):
+    for module in (auth, console, cases_api, nlu_api, health, media):
         app.include_router(module.router)
     app.add_exception_handler(RequestValidationError, validation_error)
 
