@@ -44,12 +44,18 @@ def storable(value: str | None) -> str | None:
 Storable = AfterValidator(storable)
 
 
+class Point(BaseModel):
+    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+
 class ChatIn(BaseModel):
     client_message_id: Annotated[str, Storable] = Field(default_factory=lambda: uuid.uuid4().hex, min_length=1,
                                                         max_length=40)
     text: Annotated[str | None, Storable] = Field(default=None, max_length=MAX_BODY_TEXT)
     data: Annotated[str | None, Storable] = Field(default=None, max_length=64)
     after: int = Field(default=0, ge=0, le=MAX_MESSAGE_ID)
+    location: Point | None = None   # "use my location": the browser's coordinates
 
 
 class ChatOut(BaseModel):
@@ -87,12 +93,15 @@ def webchat_router(core: Core) -> APIRouter:
 
     @router.post("/chat/api/messages", response_model=ChatOut)
     async def send(request: Request, body: ChatIn) -> ChatOut:
-        if (body.text is None) == (body.data is None):
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "send exactly one of text or data")
+        if sum(x is not None for x in (body.text, body.data, body.location)) != 1:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "send exactly one of text, data or location")
         chat_id = _chat_id(request)
-        kind = InboundKind.BUTTON if body.data is not None else InboundKind.TEXT
+        kind = (InboundKind.BUTTON if body.data is not None
+                else InboundKind.LOCATION if body.location is not None else InboundKind.TEXT)
         inbound = Inbound(channel=CHANNEL, chat_id=chat_id, user_id=chat_id, kind=kind, text=body.text or "",
-                          data=body.data, update_id=f"{chat_id}:{body.client_message_id}")
+                          data=body.data, update_id=f"{chat_id}:{body.client_message_id}",
+                          latitude=body.location.latitude if body.location else None,
+                          longitude=body.location.longitude if body.location else None)
         if kind is InboundKind.BUTTON:  # cases are opened by a button press (the summary's "send")
             await _deliver_counted(request, core, inbound)
         else:

@@ -187,3 +187,23 @@ async def test_console_without_login_redirects_to_login(staff: Page) -> None:
     await expect(staff).to_have_url(re.compile(r"/login$"))
     await expect(staff.get_by_label("Tên đăng nhập")).to_be_visible()
     await expect(staff.locator("table.cases")).to_have_count(0)
+
+
+async def test_use_my_location_in_the_chat_page_answers_where(browser: Browser, live_app: str) -> None:
+    """The 📍 button sends the browser's position; the bot names the commune and does not ask where."""
+    context = await _context(browser, live_app, viewport={"width": 390, "height": 844},
+                             geolocation={"latitude": 21.0285, "longitude": 105.8542}, permissions=["geolocation"])
+    page = await context.new_page()
+    try:
+        await page.goto("/chat")
+        await press(bot_says(page, "Nghị định 13/2023"), "Đồng ý")
+        box = page.get_by_role("textbox", name="Tin nhắn")
+        await box.fill("vỉa hè trước chợ bị lấn chiếm hết, người đi bộ phải xuống lòng đường")
+        await box.press("Enter")
+        await expect(bot_says(page, "tỉnh/thành phố nào")).to_be_visible()
+        await page.get_by_role("button", name="Gửi vị trí của tôi").click()
+        await expect(bot_says(page, "Phường Hoàn Kiếm, Hà Nội")).to_be_visible()
+        await expect(page.locator("#log .msg.in").filter(has_text="📍 Vị trí của tôi")).to_be_visible()
+        await expect(bot_says(page, "liên hệ với bạn thế nào")).to_be_visible()
+    finally:
+        await context.close()

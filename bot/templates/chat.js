@@ -11,7 +11,7 @@ function render(m) {
   const div = document.createElement("div");
   div.className = "msg " + m.direction + " " + m.kind;
   div.dataset.id = m.id;
-  div.textContent = m.text || (m.kind === "unsupported" ? "[tệp đính kèm]" : "");
+  div.textContent = m.text || (m.kind === "unsupported" ? "[tệp đính kèm]" : m.kind === "location" ? "📍 Vị trí của tôi" : "");
   if (m.buttons && m.buttons.length) {
     const box = document.createElement("div"); box.className = "choices";
     for (const row of m.buttons) for (const b of row) {
@@ -50,6 +50,15 @@ document.getElementById("composer").addEventListener("submit", e => {
   if (!text.trim()) return;
   input.value = "";
   send({text});
+});
+const where = document.getElementById("where");
+if (!navigator.geolocation) where.hidden = true;
+where.addEventListener("click", () => {
+  where.disabled = true;
+  navigator.geolocation.getCurrentPosition(
+    p => send({location: {latitude: p.coords.latitude, longitude: p.coords.longitude}}).finally(() => { where.disabled = false; }),
+    () => { where.disabled = false; render({id: -Date.now(), direction: "out", kind: "text", text: "Không lấy được vị trí (trình duyệt chưa cho phép). Bạn gõ tên tỉnh/xã giúp mình nhé.", buttons: []}); },
+    {enableHighAccuracy: false, timeout: 10000, maximumAge: 60000});
 });
 input.addEventListener("keydown", e => {
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); document.getElementById("composer").requestSubmit(); }
