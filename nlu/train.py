@@ -36,7 +36,7 @@ from .urgency_model import train_urgency
 __all__ = ["TrainReport", "train", "fit_model", "augment"]
 
 C = 1.0
-C_GRID = (0.5, 1.0, 2.0)
+C_GRID = (0.5, 1.0, 1.5, 2.0)
 N_FOLDS = 5
 CURVE_POINTS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
@@ -171,7 +171,9 @@ def _cross_validate(examples: Sequence[Example], progress: Callable[[str], None]
             scores[c].append(fit_model(t_tr, l_tr, c=c, vectorizer=vec, matrix=X_tr).decision_batch(eval_t))
         progress(f"  fold {k}/{n_folds} done")
     yy = np.concatenate(all_y)
-    best_c = max(C_GRID, key=lambda c: _macro_f1(yy, np.concatenate(scores[c]).argmax(axis=1)))
+    f1 = {c: _macro_f1(yy, np.concatenate(scores[c]).argmax(axis=1)) for c in C_GRID}
+    progress("  out-of-fold macro-F1 by C: " + ", ".join(f"{c}: {f:.4f}" for c, f in f1.items()))
+    best_c = max(C_GRID, key=f1.__getitem__)
     return OutOfFold(best_c, np.concatenate(scores[best_c]), yy)
 
 
