@@ -71,6 +71,13 @@ async def _pressed_label(session: AsyncSession, conversation: Conversation, data
     return data
 
 
+def _message_kind(inbound: Inbound) -> str:
+    """How the transcript shows the message: a photo without words is a photo, not "unsupported"."""
+    if inbound.photo and inbound.kind is InboundKind.UNSUPPORTED:
+        return "photo"
+    return inbound.kind.value
+
+
 async def _dispatch(turn: Turn) -> None:
     inbound = turn.inbound
     if inbound.kind is InboundKind.BUTTON:
@@ -99,7 +106,7 @@ async def _handle_once(core: Core, inbound: Inbound) -> InboundResult:
         pressed = inbound.kind is InboundKind.BUTTON
         message = Message(
             conversation_id=conversation.id, channel=inbound.channel, direction=Direction.IN,
-            author=f"citizen:{citizen.id}", kind=inbound.kind.value,
+            author=f"citizen:{citizen.id}", kind=_message_kind(inbound),
             text=await _pressed_label(session, conversation, inbound.data or "") if pressed else inbound.text,
             buttons=[[{"label": "", "value": inbound.data}]] if pressed else [],
             platform_update_id=inbound.update_id, platform_message_id=inbound.message_id, created_at=inbound.at,

@@ -5,7 +5,9 @@
 Starts the whole system the way the tests do (a throwaway SQLite database, the repository's config.yml,
 demo logins, the NLU model loaded or trained as `langnghe run` would), then: a citizen reports unpaid
 wages in Bắc Ninh through the web chat, the Bắc Ninh trade-union staff open the case and reply, and the
-reply reaches the citizen's page. Saves chat.png (480x900), inbox.png and case.png (1280x800).
+reply reaches the citizen's page. Saves chat.png (390x844, a phone), inbox.png and case.png (1280x800).
+Then a Zalo citizen in TP Hồ Chí Minh sends a photo and shares a location; the Front's desk there
+opens the case: case-photo.png shows the thumbnail and the place the location gave.
 Nothing leaves the machine: the browser only talks to 127.0.0.1.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402
 
-from bot.runtime import build_runtime, create_app  # noqa: E402
+from bot.runtime import Runtime, build_runtime, create_app  # noqa: E402
 from handlers import Settings  # noqa: E402
 from tests.live import live_server  # noqa: E402
 
@@ -62,7 +64,7 @@ async def citizen_reports(page: Page) -> str:
 
 
 async def drive(browser: Browser, base_url: str, out: Path, password: str) -> None:
-    citizen_ctx = await browser.new_context(base_url=base_url, locale="vi-VN", viewport={"width": 480, "height": 900})
+    citizen_ctx = await browser.new_context(base_url=base_url, locale="vi-VN", viewport={"width": 390, "height": 844})
     staff_ctx = await browser.new_context(base_url=base_url, locale="vi-VN", viewport={"width": 1280, "height": 800})
     try:
         citizen = await citizen_ctx.new_page()
@@ -92,6 +94,75 @@ async def drive(browser: Browser, base_url: str, out: Path, password: str) -> No
         await staff_ctx.close()
 
 
+def demo_photo() -> bytes:
+    """A made-up picture (a canal bank with heaps of rubbish), drawn here: no real photo is shipped."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (960, 640), (150, 190, 220))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 380, 960, 640), fill=(70, 110, 90))
+    draw.rectangle((0, 300, 960, 380), fill=(120, 100, 70))
+    for x, y, r, colour in ((160, 330, 60, (90, 90, 90)), (380, 340, 80, (200, 60, 50)), (640, 320, 70, (60, 60, 150))):
+        draw.ellipse((x - r, y - r // 2, x + r, y + r // 2), fill=colour)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+class DemoPhotos:
+    channel = "zalo"
+
+    async def fetch_photo(self, ref: str, limit: int) -> bytes:
+        return demo_photo()
+
+
+async def zalo_photo_case(runtime: Runtime) -> str:
+    """A citizen on Zalo: consent, a photo, the story, a shared location, contact, send."""
+    from bot.media_fetch import fetch_due_photos
+    from handlers import Inbound, InboundKind, handle_inbound
+
+    user = "a1b2c3d4e5f60718293a"
+    steps: list[dict[str, object]] = [
+        {"kind": InboundKind.TEXT, "text": "/start"},
+        {"kind": InboundKind.BUTTON, "data": "consent:yes"},
+        {"kind": InboundKind.UNSUPPORTED, "text": "image", "photo": "https://example.invalid/photo.jpg"},
+        {"kind": InboundKind.TEXT, "text": "rác thải đổ trộm ven kênh cạnh nhà tôi cả tháng nay, bốc mùi hôi thối, "
+                                           "ruồi muỗi nhiều, mong phường cho người dọn"},
+        {"kind": InboundKind.LOCATION, "latitude": 10.7769, "longitude": 106.7009},
+        {"kind": InboundKind.BUTTON, "data": "contact:chat"},
+        {"kind": InboundKind.BUTTON, "data": "confirm:send"},
+    ]
+    for n, step in enumerate(steps):
+        await handle_inbound(runtime.core, Inbound(channel="zalo", chat_id=user, user_id=user,
+                                                   update_id=f"shot-{n}", **step))  # type: ignore[arg-type]
+    await fetch_due_photos(runtime.core, DemoPhotos(), runtime.media)
+    async with runtime.core.db.sessions() as session:
+        from sqlalchemy import select
+
+        from storage import Case
+
+        case = await session.scalar(select(Case).where(Case.channel == "zalo"))
+    assert case is not None, "the Zalo report was not filed"
+    return case.code
+
+
+async def photo_case_page(browser: Browser, base_url: str, out: Path, code: str, password: str) -> None:
+    context = await browser.new_context(base_url=base_url, locale="vi-VN", viewport={"width": 1280, "height": 800})
+    try:
+        staff = await context.new_page()
+        await staff.goto("/login")
+        await staff.get_by_label("Tên đăng nhập").fill("mattran.hcm")
+        await staff.get_by_label("Mật khẩu").fill(password)
+        await staff.get_by_role("button", name="Đăng nhập").click()
+        await staff.goto(f"/console/cases/{code}")
+        await expect(staff.locator(".photos img")).to_be_visible()
+        await staff.screenshot(path=out / "case-photo.png", full_page=True)
+    finally:
+        await context.close()
+
+
 async def main(out: Path) -> None:
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
         os.environ.pop(var, None)
@@ -99,16 +170,18 @@ async def main(out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="langnghe-shots-") as tmp:
         settings = Settings(database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'langnghe.db'}",
                             config_path=ROOT / "config.yml", secret_key="screenshots-secret-" + "x" * 32,
-                            demo=True, telegram_bot_token=None, _env_file=None)
+                            demo=True, telegram_bot_token=None, media_dir=Path(tmp) / "media", _env_file=None)
         runtime = await build_runtime(settings)
         async with live_server(create_app(runtime)) as base_url, async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
-                password = next(login.password for login in runtime.demo_logins if login.username == STAFF)
-                await drive(browser, base_url, out, password)
+                passwords = {login.username: login.password for login in runtime.demo_logins}
+                await drive(browser, base_url, out, passwords[STAFF])
+                code = await zalo_photo_case(runtime)
+                await photo_case_page(browser, base_url, out, code, passwords["mattran.hcm"])
             finally:
                 await browser.close()
-    for name in ("chat.png", "inbox.png", "case.png"):
+    for name in ("chat.png", "inbox.png", "case.png", "case-photo.png"):
         print(out / name)
 
 
