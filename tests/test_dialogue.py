@@ -122,7 +122,7 @@ async def test_restart_mid_dialogue_continues_where_the_citizen_was(core: Core) 
 async def test_cancel_drops_the_draft_and_commands_work_anywhere(core: Core) -> None:
     chat = CoreChat(core)
     await chat.consent()
-    await chat.say("đường vào xã tôi bị sạt lở")
+    await chat.say("đèn đường xã tôi hỏng cả tháng nay, tối đi lại khó")
     assert "đã hủy" in (await chat.say("/cancel")).lower()
     assert "Không có phản ánh nào đang soạn" in await chat.say("/cancel")
     assert "/status" in await chat.say("/help")

@@ -87,7 +87,7 @@ async def test_redelivered_update_is_stored_once(telegram_app: str, fake_telegra
 
 @pytest.mark.parametrize("action, expected", [
     ("sticker", "chỉ đọc được tin nhắn chữ"),
-    ("photo", "chỉ đọc được tin nhắn chữ"),
+    ("photo", "Mình đã nhận ảnh"),   # a photo goes with the report (tests/test_photos_and_places.py)
     ("unknown_command", "không hiểu lệnh /frobnicate"),
     ("empty_problem", "chưa nhận được nội dung"),
 ])
