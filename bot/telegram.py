@@ -32,6 +32,7 @@ from aiogram.utils.backoff import BackoffConfig
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import ValidationError
 
+from bot.channel import TELEGRAM, Capabilities
 from bot.inbound import deliver_inbound
 from bot.media_fetch import PhotoTooLarge
 from bot.pacing import Pacer
@@ -40,11 +41,10 @@ from handlers import Core, Inbound, InboundKind, Outgoing
 from web.routers.health import ChannelHealth
 
 CHANNEL = "telegram"
-MAX_TEXT = 4096
 log = logging.getLogger(__name__)
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+def split_text(text: str, limit: int = TELEGRAM.max_text) -> list[str]:
     """Telegram takes 4096 characters a message: split on line breaks where possible."""
     chunks: list[str] = []
     while len(text) > limit:
@@ -179,6 +179,7 @@ class TelegramChannel:
     """One bot: polling or webhook in, outbox deliveries out."""
 
     channel = CHANNEL
+    capabilities: Capabilities = TELEGRAM
 
     def __init__(self, core: Core, token: str, api_base_url: str | None = None, pacer: Pacer | None = None) -> None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base_url)) if api_base_url else AiohttpSession()

@@ -17,11 +17,13 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import AfterValidator, BaseModel, Field
 
+from bot.channel import WEB
 from bot.inbound import deliver_inbound
 from handlers import ChatLine, Core, Inbound, InboundKind, cases_of_chat, pull_chat
 from web.ratelimit import TooManyRequests, client_address, limits_of
 
 CHANNEL = "web"
+CAPABILITIES = WEB   # buttons in the page; the browser pulls its messages
 MAX_BODY_TEXT = 20_000
 MAX_MESSAGE_ID = 2**62  # larger than any row id, small enough for every database's integer
 TEMPLATES = Path(__file__).parent / "templates"

@@ -25,6 +25,7 @@ import httpx
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
+from bot.channel import ZALO_BOT, Capabilities
 from bot.inbound import deliver_inbound
 from bot.media_fetch import download_capped
 from bot.pacing import Pacer
@@ -35,7 +36,6 @@ from web.routers.health import ChannelHealth
 
 CHANNEL = "zalo"
 DEFAULT_API_BASE_URL = "https://bot-api.zaloplatforms.com"
-MAX_TEXT = 2000
 MAX_WEBHOOK_BODY = 1 << 20
 POLL_TIMEOUT = 30
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
@@ -100,6 +100,7 @@ class ZaloBotChannel:
     """One Zalo bot: long polling or a webhook in, outbox deliveries out."""
 
     channel = CHANNEL
+    capabilities: Capabilities = ZALO_BOT
 
     def __init__(self, core: Core, token: str, api_base_url: str | None = None,
                  client: httpx.AsyncClient | None = None) -> None:
@@ -143,7 +144,9 @@ class ZaloBotChannel:
         if lock is None:
             lock = self._chat_locks[inbound.chat_id] = asyncio.Lock()
         async with lock:  # one citizen's messages in order; choices are matched against the latest
-            await deliver_inbound(self.core, await resolve_text_choice(self.core, inbound))
+            if not self.capabilities.buttons:   # "1" / "đồng ý" answer the choices it printed
+                inbound = await resolve_text_choice(self.core, inbound)
+            await deliver_inbound(self.core, inbound)
         return True
 
     async def run_polling(self) -> None:
@@ -205,7 +208,8 @@ class ZaloBotChannel:
     # -- outbound ----------------------------------------------------------------------------
     async def deliver(self, item: Outgoing) -> str | None:
         sent_id: str | None = None
-        for chunk in split_utf16(numbered_text(item), MAX_TEXT) or ["…"]:
+        text = item.text if self.capabilities.buttons else numbered_text(item)
+        for chunk in split_utf16(text, self.capabilities.max_text) or ["…"]:
             await self.pacer.wait(item.chat_id)
             try:
                 result = await self.call("sendMessage", chat_id=item.chat_id, text=chunk)

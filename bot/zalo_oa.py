@@ -30,6 +30,7 @@ import httpx
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
+from bot.channel import ZALO_OA, Capabilities
 from bot.inbound import deliver_inbound
 from bot.media_fetch import download_capped
 from bot.sender import RetryLater, Undeliverable
@@ -40,7 +41,6 @@ from web.routers.health import ChannelHealth
 CHANNEL = "zalo_oa"
 DEFAULT_API_BASE_URL = "https://openapi.zalo.me"
 DEFAULT_OAUTH_BASE_URL = "https://oauth.zaloapp.com"
-MAX_TEXT = 2000
 MAX_BODY = 1 << 20
 WINDOW = timedelta(hours=48)
 MAX_CLOCK_SKEW = timedelta(minutes=10)
@@ -144,6 +144,7 @@ class ZaloOaChannel:
     """One Official Account: signed webhook in, consultation messages out."""
 
     channel = CHANNEL
+    capabilities: Capabilities = ZALO_OA
 
     def __init__(self, core: Core, credentials: OaCredentials, token_store: TokenStore,
                  api_base_url: str | None = None, oauth_base_url: str | None = None,
@@ -184,7 +185,9 @@ class ZaloOaChannel:
         if lock is None:
             lock = self._chat_locks[inbound.chat_id] = asyncio.Lock()
         async with lock:
-            await deliver_inbound(self.core, await resolve_text_choice(self.core, inbound))
+            if not self.capabilities.buttons:   # "1" / "đồng ý" answer the choices it printed
+                inbound = await resolve_text_choice(self.core, inbound)
+            await deliver_inbound(self.core, inbound)
         return True
 
     def webhook_router(self) -> APIRouter:
@@ -209,7 +212,8 @@ class ZaloOaChannel:
         if last is None or self.core.clock() - last > WINDOW:
             raise Undeliverable(OUTSIDE_WINDOW)
         sent_id: str | None = None
-        for chunk in split_utf16(numbered_text(item), MAX_TEXT) or ["…"]:
+        text = item.text if self.capabilities.buttons else numbered_text(item)
+        for chunk in split_utf16(text, self.capabilities.max_text) or ["…"]:
             sent_id = await self._send(item.chat_id, chunk)
         return sent_id
 

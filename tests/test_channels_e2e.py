@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import pytest
 
+from bot import webchat
 from bot.runtime import build_runtime, create_app
 from handlers import NluPort, Settings
 from tests.clients import StaffApi, WebCitizen
@@ -95,16 +96,18 @@ async def channel_app(request: pytest.FixtureRequest, settings: Settings, nlu_po
     async with _platform(kind) as platform:
         extra = _channel_settings(kind, platform, tmp_path, settings)
         runtime = await build_runtime(settings.model_copy(update=extra), nlu=nlu_port, progress=lambda _m: None)
+        adapter = {"web": None, "telegram": runtime.telegram, "zalo": runtime.zalo, "zalo_oa": runtime.zalo_oa}[kind]
+        capabilities = webchat.CAPABILITIES if adapter is None else adapter.capabilities
         async with live_server(create_app(runtime)) as base_url:
             if kind == "web":
                 async with WebCitizen(base_url) as web:
                     yield base_url, OnWeb(web)
             elif kind == "telegram":
                 yield base_url, OnTelegram(TelegramCitizen(platform, user_id=7101, name="Hoa"))
-            elif kind == "zalo":
-                yield base_url, OnText(ZaloCitizen(platform, "b1b2c3d4e5f60718293a"))
             else:
-                yield base_url, OnText(OaCitizen(platform, base_url))
+                assert not capabilities.buttons, "a channel without buttons is answered in words"
+                person = ZaloCitizen(platform, "b1b2c3d4e5f60718293a") if kind == "zalo" else OaCitizen(platform, base_url)
+                yield base_url, OnText(person)
         await runtime.core.db.dispose()
 
 
