@@ -212,3 +212,44 @@ def test_long_replies_split_on_line_breaks_in_utf16_units() -> None:
     assert "".join(c.replace("\n", "") for c in chunks).replace(" ", "") == text.replace("\n", "").replace(" ", "")
     item = Outgoing(1, 1, "zalo", "c", "Chọn một:", ((Button("Gửi", "confirm:send"),), (Button("Hủy", "x"),)))
     assert numbered_text(item) == "Chọn một:\n\n1. Gửi\n2. Hủy"
+
+
+async def test_a_photo_on_zalo_is_fetched_and_goes_with_the_case(zalo_polling_app: str,
+                                                                 fake_zalo: FakeZaloBotServer) -> None:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (40, 80, 160)).save(buffer, "JPEG")
+    citizen = ZaloCitizen(fake_zalo, CITIZEN)
+    await citizen.say("/start")
+    await citizen.wait_for("1. Đồng ý")
+    await citizen.say("1")
+    await citizen.wait_for("kể vấn đề")
+    mark = len(citizen.received)
+    fake_zalo.user_sends_photo(CITIZEN, buffer.getvalue())
+    await citizen.wait_for("đã nhận ảnh", after=mark)
+    await citizen.say("cống thoát nước trước nhà tôi ở Cần Thơ bị vỡ, nước thải tràn ra đường cả tuần nay")
+    await citizen.wait_for("xã/phường nào", after=mark)
+    await citizen.say("bỏ qua")
+    await citizen.wait_for("liên hệ với bạn", after=mark)
+    await citizen.say("2")
+    await citizen.wait_for("Gửi phản ánh này?", after=mark)
+    await citizen.say("gửi")
+    code = CODE.search((await citizen.wait_for("Mã tra cứu", after=mark))["text"])
+    assert code
+    staff = await StaffApi(zalo_polling_app).login("mattran.hcm", "demo-hcm")   # a moderator-free check below
+    admin = await StaffApi(zalo_polling_app).login("kiemduyet", "demo-moderator")
+    try:
+        for _ in range(200):
+            page = (await admin.http.get(f"/console/cases/{code.group(0)}")).text
+            if "(ẩn: dữ liệu cá nhân)" in page:   # stored: the moderator sees that there is a photo
+                break
+            await asyncio.sleep(0.05)
+        assert "Ảnh 1 (ẩn: dữ liệu cá nhân)" in page
+        assert (await staff.http.get(f"/console/cases/{code.group(0)}")).status_code == 404   # not their unit
+    finally:
+        await staff.aclose()
+        await admin.aclose()
+    assert fake_zalo.rejected == []

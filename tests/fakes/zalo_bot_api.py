@@ -68,6 +68,7 @@ class FakeZaloBotServer:
         self.open_polls = 0
         self.max_open_polls = 0
         self.fail_next: deque[tuple[str, int, str]] = deque()
+        self.media: dict[str, bytes] = {}   # what photo URLs of /media/<name> serve
         self._updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -77,6 +78,7 @@ class FakeZaloBotServer:
     async def __aenter__(self) -> FakeZaloBotServer:
         app = web.Application(client_max_size=1 << 20)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/media/{name}", self._media)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -197,6 +199,20 @@ class FakeZaloBotServer:
         message = {"message_id": secrets.token_hex(10), "date": _now_ms(), **params}
         self.sent.append(message)
         return {"message_id": message["message_id"], "date": message["date"]}
+
+    async def _media(self, request: web.Request) -> web.Response:
+        data = self.media.get(request.match_info["name"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="image/jpeg")
+
+    def user_sends_photo(self, user_id: str, data: bytes, caption: str | None = None) -> dict[str, Any]:
+        """An image event whose `photo_url` this server serves (`photo` too, as the docs name it)."""
+        name = f"{next(self._ids):08x}.jpg"
+        self.media[name] = data
+        url = f"{self.base_url}/media/{name}"
+        content: dict[str, Any] = {"photo_url": url, "photo": url, **({"caption": caption} if caption else {})}
+        return self.push(self.event(user_id, "message.image.received", **content))
 
     # -- what a user does ------------------------------------------------------------------------
     def event(self, user_id: str, event_name: str = "message.text.received", *, chat_type: str = "PRIVATE",
