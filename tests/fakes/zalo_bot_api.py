@@ -70,6 +70,7 @@ class FakeZaloBotServer:
         self.fail_next: deque[tuple[str, int, str]] = deque()
         self.media: dict[str, bytes] = {}   # what photo URLs of /media/<name> serve
         self._updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._closing = asyncio.Event()   # set on exit: open long polls answer at once
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -88,6 +89,7 @@ class FakeZaloBotServer:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
+        self._closing.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -149,11 +151,16 @@ class FakeZaloBotServer:
         timeout = float(params.get("timeout", 30))
         self.open_polls += 1
         self.max_open_polls = max(self.max_open_polls, self.open_polls)
+        getting = asyncio.ensure_future(self._updates.get())
+        closing = asyncio.ensure_future(self._closing.wait())
         try:
-            return await asyncio.wait_for(self._updates.get(), timeout)
-        except TimeoutError as exc:
-            raise _Refused(408, "Request timeout", normal=True) from exc
+            await asyncio.wait({getting, closing}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if getting.done():
+                return getting.result()
+            raise _Refused(408, "Request timeout", normal=True)
         finally:
+            for waiter in (getting, closing):
+                waiter.cancel()
             self.open_polls -= 1
 
     async def _setWebhook(self, params: dict[str, Any]) -> dict[str, Any]:
