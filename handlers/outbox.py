@@ -182,3 +182,25 @@ async def pull_chat(db: Database, channel: str, chat_id: str, after: int = 0, li
                 .where(OutboxItem.message_id.in_(out_ids), OutboxItem.status == OutboxStatus.PENDING)
                 .values(status=OutboxStatus.SENT, sent_at=datetime.now(UTC), attempts=OutboxItem.attempts + 1))
         return [ChatLine(m.id, m.direction.value, m.kind, m.text, m.buttons or [], m.created_at) for m in messages]
+
+
+@dataclass(frozen=True, slots=True)
+class Undelivered:
+    """A message to the citizen that the platform never took (blocked, gone, outside its window)."""
+
+    message_id: int
+    text: str
+    reason: str
+    at: datetime
+
+
+async def undelivered_for_case(db: Database, case_id: int) -> list[Undelivered]:
+    """What staff wrote (or the bot said) about this case that never reached the citizen, oldest first:
+    the console shows it so staff reach the citizen another way instead of waiting for an answer."""
+    async with db.sessions() as session:
+        rows = (await session.execute(
+            select(Message.id, Message.text, OutboxItem.last_error, Message.created_at)
+            .join(OutboxItem, OutboxItem.message_id == Message.id)
+            .where(Message.case_id == case_id, OutboxItem.status == OutboxStatus.FAILED)
+            .order_by(Message.id))).all()
+    return [Undelivered(r[0], r[1], r[2] or "", r[3]) for r in rows]

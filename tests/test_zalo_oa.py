@@ -108,6 +108,8 @@ async def test_reply_after_48_hours_is_kept_and_marked_undelivered(
                 break
             await asyncio.sleep(0.05)
         assert failed and OUTSIDE_WINDOW in (failed[0].last_error or "")
+        page = (await staff.http.get(f"/console/cases/{code}")).text   # staff are told, with the contact given
+        assert "chưa đến được người dân" in page and "0912345678" in page and "quá 48 giờ" in page
     finally:
         await staff.aclose()
     assert len(citizen.received) == sent_before

@@ -26,6 +26,7 @@ from handlers import (
     inbox,
 )
 from handlers.attachments import photos_of_case
+from handlers.outbox import undelivered_for_case
 from storage import Case, CaseStatus
 from web.deps import CoreDep, CsrfChecked, PageStaff, csrf_token
 from web.templating import templates
@@ -64,7 +65,8 @@ async def case_page(request: Request, core: CoreDep, staff: PageStaff, code: str
         "can_act": can_act(staff, detail.case), "personal": can_see_personal(staff, detail.case),
         "now": core.clock(), "csrf": csrf_token(request),
         "cluster": await cluster_of(core.db, staff, detail.case),
-        "photos": await photos_of_case(core.db, detail.case.id)})
+        "photos": await photos_of_case(core.db, detail.case.id),
+        "undelivered": await undelivered_for_case(core.db, detail.case.id)})
 
 
 async def _act(request: Request, code: str, action: Awaitable[Case]) -> RedirectResponse:
