@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -205,5 +206,28 @@ async def test_use_my_location_in_the_chat_page_answers_where(browser: Browser, 
         await expect(bot_says(page, "Phường Hoàn Kiếm, Hà Nội")).to_be_visible()
         await expect(page.locator("#log .msg.in").filter(has_text="📍 Vị trí của tôi")).to_be_visible()
         await expect(bot_says(page, "liên hệ với bạn thế nào")).to_be_visible()
+    finally:
+        await context.close()
+
+
+async def test_api_docs_render_with_no_internet(browser: Browser, live_app: str) -> None:
+    """Every request that would leave this machine is refused; the docs page still shows the API."""
+    context = await _context(browser, live_app, viewport={"width": 1280, "height": 800})
+    outside: list[str] = []
+
+    async def block_outside(route: Any) -> None:
+        if route.request.url.startswith(live_app):
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort()
+
+    await context.route("**/*", block_outside)
+    page = await context.new_page()
+    try:
+        await page.goto("/api/docs")
+        await expect(page.locator(".swagger-ui .info .title")).to_contain_text("Lắng Nghe")
+        await expect(page.locator(".opblock-summary-path").filter(has_text="/model/parse").first).to_be_visible()
+        assert outside == []
     finally:
         await context.close()

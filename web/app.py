@@ -14,14 +14,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from handlers import Core
 from web.deps import LoginRequired
 from web.ratelimit import Limits
-from web.routers import auth, cases_api, console, health, media, nlu_api
+from web.routers import auth, cases_api, console, docs, health, media, nlu_api
 from web.security import BodyLimit, JsonCsrfGuard, SecurityHeaders, validation_error
 
 
 def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
                    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
                    public_url: str | None = None, limits: Limits | None = None) -> FastAPI:
-    app = FastAPI(title="Lắng Nghe", version="0.1.0", docs_url="/api/docs", redoc_url=None, lifespan=lifespan)
+    app = FastAPI(title="Lắng Nghe", version="0.1.0", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.core = core
     app.state.limits = limits or Limits()
     app.state.channels = {}  # name -> ChannelHealth, for /readyz (bot/ registers its channels)
@@ -32,7 +32,8 @@ def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, https_only=https_only)  # outermost: refusals get the headers too
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, console, cases_api, nlu_api, health, media):
+    app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
+    for module in (auth, console, cases_api, nlu_api, health, media, docs):
         app.include_router(module.router)
     app.add_exception_handler(RequestValidationError, validation_error)
 
