@@ -9,12 +9,14 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from handlers import Core
 from web.deps import LoginRequired
+from web.errors import http_error
 from web.ratelimit import Limits
-from web.routers import auth, cases_api, console, docs, health, media, nlu_api
+from web.routers import auth, cases_api, console, docs, health, home, media, nlu_api
 from web.security import BodyLimit, JsonCsrfGuard, SecurityHeaders, validation_error
 
 
@@ -33,9 +35,10 @@ def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
     app.add_middleware(SecurityHeaders, https_only=https_only)  # outermost: refusals get the headers too
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
-    for module in (auth, console, cases_api, nlu_api, health, media, docs):
+    for module in (home, auth, console, cases_api, nlu_api, health, media, docs):
         app.include_router(module.router)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:
