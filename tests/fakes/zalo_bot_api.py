@@ -21,7 +21,7 @@ from aiohttp import web
 
 __all__ = ["FakeZaloBotServer", "ZaloCall", "utf16_len"]
 
-DEFAULT_TOKEN = "1459232241454765289:fakeSecretForTestsOnly0123456789abcdef"
+DEFAULT_TOKEN = "1459232241454765289:fake-zalo-token-for-tests"   # not a real token
 MAX_TEXT = 2000
 # Documented request fields of each method; anything else is refused.
 METHODS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
