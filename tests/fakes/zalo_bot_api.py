@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.local_server import LocalServer
+
 __all__ = ["FakeZaloBotServer", "ZaloCall", "utf16_len"]
 
 DEFAULT_TOKEN = "1459232241454765289:fake-zalo-token-for-tests"   # not a real token
@@ -56,10 +58,11 @@ class _Refused(Exception):
         self.code, self.description, self.normal = code, description, normal
 
 
-class FakeZaloBotServer:
+class FakeZaloBotServer(LocalServer):
     """Start with `async with FakeZaloBotServer() as server:`; `base_url` is what the bot calls."""
 
     def __init__(self, token: str = DEFAULT_TOKEN) -> None:
+        super().__init__()
         self.token = token
         self.calls: list[ZaloCall] = []
         self.rejected: list[tuple[str, dict[str, Any], str]] = []
@@ -72,26 +75,18 @@ class FakeZaloBotServer:
         self._updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._closing = asyncio.Event()   # set on exit: open long polls answer at once
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
 
     # -- lifecycle -------------------------------------------------------------------------
     async def __aenter__(self) -> FakeZaloBotServer:
         app = web.Application(client_max_size=1 << 20)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/media/{name}", self._media)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
+        await self._serve(app)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
         self._closing.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._shutdown()
 
     # -- the API -----------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:

@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.local_server import LocalServer
+
 __all__ = ["FakeZaloOaServer"]
 
 APP_ID = "1111111111111111111"
@@ -25,8 +27,9 @@ def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class FakeZaloOaServer:
+class FakeZaloOaServer(LocalServer):
     def __init__(self) -> None:
+        super().__init__()
         self.app_id, self.oa_secret_key, self.app_secret = APP_ID, OA_SECRET_KEY, APP_SECRET
         self.access_token = "access-" + secrets.token_hex(8)
         self.refresh_token = "refresh-" + secrets.token_hex(8)
@@ -35,24 +38,16 @@ class FakeZaloOaServer:
         self.refreshes = 0
         self._expected_failures = 0
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
 
     async def __aenter__(self) -> FakeZaloOaServer:
         app = web.Application()
         app.router.add_post("/v3.0/oa/message/cs", self._message_cs)
         app.router.add_post("/v4/oa/access_token", self._access_token)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
+        await self._serve(app)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._shutdown()
 
     def expire_access_token(self) -> None:
         """Zalo invalidates the token (it lives ~25 h); the next send answers -216 once."""
