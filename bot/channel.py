@@ -8,12 +8,17 @@ dialogue, routing and case code do not change.
 """
 from __future__ import annotations
 
+import asyncio
+import weakref
 from dataclasses import dataclass
 from typing import Protocol
 
-from handlers import Outgoing
+from bot.inbound import deliver_inbound
+from bot.sender import Deliverer
+from bot.text_only import resolve_text_choice
+from handlers import Core, Inbound
 
-__all__ = ["Capabilities", "ChannelAdapter", "TELEGRAM", "ZALO_BOT", "ZALO_OA", "WEB"]
+__all__ = ["Capabilities", "ChannelAdapter", "ChatLocks", "take_inbound", "TELEGRAM", "ZALO_BOT", "ZALO_OA", "WEB"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,12 +30,33 @@ class Capabilities:
     push: bool = True    # the outbox is sent by a sender; False: the client pulls it (web chat)
 
 
-class ChannelAdapter(Protocol):
-    channel: str
+class ChannelAdapter(Deliverer, Protocol):
+    """A push channel: the outbox sender's `Deliverer` that also says what its platform can do."""
+
     capabilities: Capabilities
 
-    async def deliver(self, item: Outgoing) -> str | None:
-        """Send one outbox message; the platform's message id. RetryLater / Undeliverable on failure."""
+
+class ChatLocks:
+    """One lock per chat, alive only while someone holds or awaits it: a citizen's updates, which
+    platforms deliver concurrently, reach the core one at a time and in order."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def __call__(self, chat_id: str) -> asyncio.Lock:
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = self._locks[chat_id] = asyncio.Lock()
+        return lock
+
+
+async def take_inbound(core: Core, capabilities: Capabilities, locks: ChatLocks, inbound: Inbound) -> None:
+    """Hand one update to the core in its chat's turn; on a channel without buttons a typed "1" or
+    "đồng ý" first becomes the press of the choice the bot printed."""
+    async with locks(inbound.chat_id):
+        if not capabilities.buttons:
+            inbound = await resolve_text_choice(core, inbound)
+        await deliver_inbound(core, inbound)
 
 
 TELEGRAM = Capabilities(buttons=True, max_text=4096, photos=True, location=True)

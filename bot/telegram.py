@@ -6,7 +6,6 @@ import contextlib
 import hmac
 import json
 import logging
-import weakref
 from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import Any
@@ -32,8 +31,7 @@ from aiogram.utils.backoff import BackoffConfig
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import ValidationError
 
-from bot.channel import TELEGRAM, Capabilities
-from bot.inbound import deliver_inbound
+from bot.channel import TELEGRAM, Capabilities, ChatLocks, take_inbound
 from bot.media_fetch import PhotoTooLarge
 from bot.pacing import Pacer
 from bot.sender import RetryLater, Undeliverable
@@ -189,18 +187,14 @@ class TelegramChannel:
         session.middleware(HealthTracker(self.health))
         self.bot = Bot(token, session=session)
         self.dispatcher = Dispatcher()
-        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._chat_locks = ChatLocks()
         self.pacer = pacer or Pacer(per_chat_interval=1.0, global_interval=1 / 30)
         self.dispatcher.message.register(self._on_message)
         self.dispatcher.callback_query.register(self._on_callback, F.data)
 
     async def _handle(self, inbound: Inbound) -> None:
         # Updates run as tasks; one lock per chat keeps a citizen's messages in order.
-        lock = self._chat_locks.get(inbound.chat_id)
-        if lock is None:  # a lock lives only while someone holds or awaits it
-            lock = self._chat_locks[inbound.chat_id] = asyncio.Lock()
-        async with lock:
-            await deliver_inbound(self.core, inbound)
+        await take_inbound(self.core, self.capabilities, self._chat_locks, inbound)
 
     async def _on_message(self, message: Message, event_update: Update) -> None:
         if message.chat.type != "private":

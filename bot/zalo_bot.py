@@ -17,7 +17,6 @@ import asyncio
 import hmac
 import json
 import logging
-import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,12 +24,11 @@ import httpx
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
-from bot.channel import ZALO_BOT, Capabilities
-from bot.inbound import deliver_inbound
+from bot.channel import ZALO_BOT, Capabilities, ChatLocks, take_inbound
 from bot.media_fetch import download_capped
 from bot.pacing import Pacer
 from bot.sender import RetryLater, Undeliverable
-from bot.text_only import numbered_text, resolve_text_choice, split_utf16
+from bot.text_only import numbered_text, split_utf16
 from handlers import Core, Inbound, InboundKind, Outgoing
 from web.routers.health import ChannelHealth
 
@@ -109,7 +107,7 @@ class ZaloBotChannel:
         self.health = ChannelHealth(CHANNEL)
         self._base = f"{(api_base_url or DEFAULT_API_BASE_URL).rstrip('/')}/bot{token}"
         self._http = client or httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=POLL_TIMEOUT + 15))
-        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._chat_locks = ChatLocks()
         self.pacer = Pacer(per_chat_interval=0.5, global_interval=1 / 20)
 
     async def call(self, method: str, **params: Any) -> Any:
@@ -140,13 +138,7 @@ class ZaloBotChannel:
         if inbound is None:
             log.info("zalo: ignored %s event", update.get("event_name"))
             return False
-        lock = self._chat_locks.get(inbound.chat_id)
-        if lock is None:
-            lock = self._chat_locks[inbound.chat_id] = asyncio.Lock()
-        async with lock:  # one citizen's messages in order; choices are matched against the latest
-            if not self.capabilities.buttons:   # "1" / "đồng ý" answer the choices it printed
-                inbound = await resolve_text_choice(self.core, inbound)
-            await deliver_inbound(self.core, inbound)
+        await take_inbound(self.core, self.capabilities, self._chat_locks, inbound)
         return True
 
     async def run_polling(self) -> None:

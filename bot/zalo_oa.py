@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import time
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,11 +29,10 @@ import httpx
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
-from bot.channel import ZALO_OA, Capabilities
-from bot.inbound import deliver_inbound
+from bot.channel import ZALO_OA, Capabilities, ChatLocks, take_inbound
 from bot.media_fetch import download_capped
 from bot.sender import RetryLater, Undeliverable
-from bot.text_only import numbered_text, resolve_text_choice, split_utf16
+from bot.text_only import numbered_text, split_utf16
 from handlers import Core, Inbound, InboundKind, Outgoing, last_inbound_at
 from web.routers.health import ChannelHealth
 
@@ -156,7 +154,7 @@ class ZaloOaChannel:
         self._oauth = (oauth_base_url or DEFAULT_OAUTH_BASE_URL).rstrip("/")
         self._http = client or httpx.AsyncClient(timeout=10.0)
         self._refreshing = asyncio.Lock()
-        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._chat_locks = ChatLocks()
         # events arrive by webhook; "up" once Zalo has answered a send (no call is made just to check)
         self.health = ChannelHealth(CHANNEL, state="up")
 
@@ -181,13 +179,7 @@ class ZaloOaChannel:
         inbound = inbound_from_event(event)
         if inbound is None:
             return False
-        lock = self._chat_locks.get(inbound.chat_id)
-        if lock is None:
-            lock = self._chat_locks[inbound.chat_id] = asyncio.Lock()
-        async with lock:
-            if not self.capabilities.buttons:   # "1" / "đồng ý" answer the choices it printed
-                inbound = await resolve_text_choice(self.core, inbound)
-            await deliver_inbound(self.core, inbound)
+        await take_inbound(self.core, self.capabilities, self._chat_locks, inbound)
         return True
 
     def webhook_router(self) -> APIRouter:
