@@ -2,8 +2,8 @@
 
 Why not sklearn's TfidfVectorizer at prediction time: its per-call overhead
 (~100+ µs) alone eats the budget of 10,000 classifications/s.  Here a message
-becomes a list of column indices (cached per word), ``np.unique`` counts them
-and a few numpy operations give the TF-IDF values.
+becomes an array of column indices (cached per word) and one compiled call
+(``nlu.kernels``) counts them and gives the TF-IDF values or the label scores.
 
 Two feature blocks, each l2-normalised on its own (measured: one joint norm
 lets the many character n-grams drown the words):
@@ -23,12 +23,14 @@ and "co quan", "bán" and "bạn" one feature for accented text too, and cost
 """
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
+from . import kernels
 from .normalize import normalize
 
 __all__ = ["feature_list", "feature_strings", "Vectorizer", "CHAR_NS", "CHAR_PREFIX"]
@@ -72,16 +74,16 @@ def feature_strings(text: str) -> set[str]:
     return set(feature_list(normalize(text)))
 
 
-_EMPTY_COLS = np.empty(0, dtype=np.intp)
-_EMPTY_VALS = np.empty(0, dtype=np.float32)
+_EMPTY_IDS = np.frombuffer(b"", dtype=np.int64)   # read-only like every other id array: one compiled signature
 
 
 class Vectorizer:
-    """Vocabulary + IDF + block of each column; ``transform_normalized`` is the hot path.
+    """Vocabulary + IDF + block of each column; ``scores_normalized`` is the hot path.
 
-    Per-word work (character n-grams and their look-ups) is cached by word:
-    chat vocabulary is Zipfian, so almost every word of a new message has been
-    seen before and costs one dict hit.
+    Per-word work (character n-grams and their look-ups) is cached by word, as the
+    bytes of its column ids: chat vocabulary is Zipfian, so almost every word of a
+    new message has been seen before and costs one dict hit, and a message's ids
+    are one ``bytes.join``.  The arithmetic lives in ``nlu.kernels``.
     """
 
     def __init__(self, vocab: dict[str, int], idf: np.ndarray,
@@ -90,13 +92,14 @@ class Vectorizer:
         self.idf = idf.astype(np.float32)
         self.word_weight = float(word_weight)
         # block of each column: 0 = words and bigrams, 1 = character n-grams
-        self.block = np.zeros(len(vocab), dtype=np.intp)
+        self.block = np.zeros(len(vocab), dtype=np.int64)
         for f, i in vocab.items():
             if f.startswith(CHAR_PREFIX):
                 self.block[i] = 1
-        self._block_weight = np.array([self.word_weight, 1.0], dtype=np.float32)
-        self._word_cache: dict[str, tuple[int, ...]] = {}
-        self._empty_idx = vocab.get("<empty>")
+        self.block_weight = np.array([self.word_weight, 1.0], dtype=np.float64)
+        self._word_cache: dict[str, bytes] = {}
+        empty = vocab.get("<empty>")
+        self._empty_ids = np.frombuffer(array("q", [] if empty is None else [empty]).tobytes(), dtype=np.int64)
 
     @classmethod
     def fit(cls, texts: Sequence[str], word_weight: float = WORD_BLOCK_WEIGHT) -> Vectorizer:
@@ -110,16 +113,28 @@ class Vectorizer:
         idf = np.array([np.log((1 + n) / (1 + df[f])) + 1.0 for f in kept], dtype=np.float32)
         return cls(vocab, idf, word_weight)
 
-    def _word(self, w: str) -> tuple[int, ...]:
-        """Columns of the word and of its character n-grams (repeats kept)."""
+    def _word(self, w: str) -> bytes:
+        """Columns of the word and of its character n-grams (repeats kept), as int64 bytes."""
         hit = self._word_cache.get(w)
         if hit is None:
             get = self.vocab.get
-            hit = tuple(i for i in map(get, [w, *char_grams(w)]) if i is not None)
+            hit = array("q", [i for i in map(get, [w, *char_grams(w)]) if i is not None]).tobytes()
             if len(self._word_cache) >= WORD_CACHE_MAX:
                 self._word_cache.clear()   # crude bound; refills with the frequent words
             self._word_cache[w] = hit
         return hit
+
+    def ids_normalized(self, acc: str) -> np.ndarray:
+        """Column ids of every feature of a normalised message, repeats kept (int64)."""
+        aw = acc.split()
+        if not aw:
+            return self._empty_ids
+        parts = list(map(self._word, aw))
+        get = self.vocab.get
+        bigrams = [i for i in map(get, _bigrams(aw)) if i is not None]
+        if bigrams:
+            parts.append(array("q", bigrams).tobytes())
+        return np.frombuffer(b"".join(parts), dtype=np.int64) if parts else _EMPTY_IDS
 
     def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(column indices, TF-IDF values) of a raw message."""
@@ -127,26 +142,14 @@ class Vectorizer:
 
     def transform_normalized(self, acc: str) -> tuple[np.ndarray, np.ndarray]:
         """Same as ``transform_one`` for text already passed through ``normalize``."""
-        aw = acc.split()
-        ids: list[int] = []
-        word = self._word
-        for w in aw:
-            ids.extend(word(w))
-        get = self.vocab.get
-        for b in _bigrams(aw):
-            i = get(b)
-            if i is not None:
-                ids.append(i)
-        if not aw and self._empty_idx is not None:
-            ids.append(self._empty_idx)
-        if not ids:
-            return _EMPTY_COLS, _EMPTY_VALS
-        cols, counts = np.unique(np.array(ids, dtype=np.intp), return_counts=True)
-        vals = (1.0 + np.log(counts, dtype=np.float32)) * self.idf[cols]
-        blocks = self.block[cols]
-        sq = np.bincount(blocks, weights=vals * vals, minlength=2)
-        scale = self._block_weight / np.sqrt(np.maximum(sq, 1e-12)).astype(np.float32)
-        return cols, vals * scale[blocks]
+        cols, vals = kernels.tfidf(self.ids_normalized(acc), self.idf, self.block, self.block_weight)
+        return cols, vals
+
+    def scores_normalized(self, acc: str, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """``transform_normalized(acc) @ weights + bias`` in one compiled call."""
+        out: np.ndarray = kernels.scores(self.ids_normalized(acc), self.idf, self.block,
+                                         self.block_weight, weights, bias)
+        return out
 
     def transform(self, texts: Iterable[str]) -> Any:
         """Sparse CSR matrix for training/batch prediction."""

@@ -52,10 +52,7 @@ class NLU:
 
     # -- classification -----------------------------------------------------
     def _scores_normalized(self, acc: str) -> np.ndarray:
-        cols, vals = self.vectorizer.transform_normalized(acc)
-        if len(cols):
-            return np.asarray(vals @ self.weights[cols] + self.bias)
-        return self.bias.copy()
+        return self.vectorizer.scores_normalized(acc, self.weights, self.bias)
 
     def _to_classification(self, scores: np.ndarray) -> Classification:
         # six numbers: plain Python is several times faster than numpy calls here
@@ -161,5 +158,7 @@ def load(path: str | Path) -> NLU:
     from .gazetteer import gazetteer
 
     gazetteer()   # build now so the first message is not slow
-    return NLU(Vectorizer(vocab, idf, header["word_weight"]), weights, bias, labels,
-               header["temperature"], header["threshold"], header.get("meta"), header["close_gap"], urgency)
+    model = NLU(Vectorizer(vocab, idf, header["word_weight"]), weights, bias, labels,
+                header["temperature"], header["threshold"], header.get("meta"), header["close_gap"], urgency)
+    model.analyse("xin chào")   # compiles (or loads the cached) kernels now, not on a citizen's message
+    return model

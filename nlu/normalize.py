@@ -3,7 +3,9 @@
 Why hand-written instead of underthesea: `word_tokenize` costs ~500 µs and
 `text_normalize` ~90 µs per message (measured), which alone would break the
 5,000 messages/s budget. Everything here is a handful of precompiled regex
-passes and dict look-ups (~15 µs per message).
+passes and dict look-ups, each skipped after a cheap first look when it has
+nothing to do (no digit, no tripled letter, no old-style tone): 51 -> 24 µs
+a message on dev + real-dev, output identical on 48,000 texts.
 
 Pipeline (``normalize``): NFC -> lowercase -> one tone-mark placement
 (hoà -> hòa, thuỷ -> thủy) -> squeeze letters repeated 3+ times -> numbers,
@@ -80,6 +82,10 @@ def _build_tone_regex() -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 _TONE_RE, _TONE_REPL = _build_tone_regex()
+# a cheap first look: most messages have no old-style syllable, and this plain
+# class search costs a fraction of the full pattern's look-around scan
+_TONE_HINT_RE = re.compile("o[" + "".join(_VOWEL_BASES["a"][1:] + _VOWEL_BASES["e"][1:]) + "]"
+                           "|u[" + _VOWEL_BASES["y"][1:] + "]")
 
 
 def fix_tone_placement(text: str) -> str:
@@ -87,6 +93,8 @@ def fix_tone_placement(text: str) -> str:
 
     Expects lowercase NFC text.
     """
+    if _TONE_HINT_RE.search(text) is None:
+        return text
     return _TONE_RE.sub(lambda m: _TONE_REPL[m.group(1)], text)
 
 
@@ -145,22 +153,31 @@ _MONEY_RE = re.compile(
 )
 _NUM_RE = re.compile(r"\d+(?:[.,/:]\d+)*")
 _REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
-_SPACE_RE = re.compile(r"\s+")
+_TRIPLE_RE = re.compile(r"(.)\1\1", re.DOTALL)   # any tripled character: 5x cheaper to look for
+_DIGIT_RE = re.compile(r"\d")
 
 
 def _squeeze_repeats(text: str) -> str:
     """'quaaaa' -> 'qua', 'điiii' -> 'đi' (3+ repeats only: 'xoong' stays)."""
+    if _TRIPLE_RE.search(text) is None:
+        return text
     return _REPEAT_RE.sub(r"\1", text)
 
 
 def _replace_numbers(text: str) -> str:
+    if _DIGIT_RE.search(text) is None:   # about half of all messages: skip three scans
+        return text
     text = _PHONE_RE.sub(" zphone ", text)
     text = _MONEY_RE.sub(" zmoney ", text)
     return _NUM_RE.sub(" znum ", text)
 
 
-def _expand_teencode(text: str) -> str:
-    return _TOKEN_RE.sub(lambda m: TEENCODE.get(m.group(0), m.group(0)), text)
+def _expanded_tokens(text: str) -> str:
+    """Tokens joined by single spaces, abbreviations expanded: one scan instead of a
+    substitution with a Python callback per token followed by a second tokenising scan
+    (expansions are letters and spaces only, so tokenising them again changes nothing)."""
+    get = TEENCODE.get
+    return " ".join([get(w, w) for w in _TOKEN_RE.findall(text)])
 
 
 def normalize(text: str) -> str:
@@ -174,8 +191,7 @@ def normalize(text: str) -> str:
     t = fix_tone_placement(t)
     t = _squeeze_repeats(t)
     t = _replace_numbers(t)
-    t = _expand_teencode(t)
-    return " ".join(_TOKEN_RE.findall(t))
+    return _expanded_tokens(t)
 
 
 def tokens(text: str) -> list[str]:
