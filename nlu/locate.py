@@ -262,7 +262,9 @@ def _district_mentions(toks: _Tokens, gz: Gazetteer, taken: set[int]) -> list[_D
     n_tok = len(toks.strip)
     strip = toks.strip
     # where a district can start: after a type word, or a capitalised word (never the first word)
-    maybe = [k for k, t in enumerate(strip) if t in _Q_TOKENS or k and t in starts]
+    # only where some district name really starts (cheap dict hits), so capitals are rarely needed
+    maybe = [k for k, t in enumerate(strip) if t in _Q_TOKENS or k and t in starts and any(
+        tuple(strip[k:k + n]) in gz.districts for n in starts[t] if k + n <= n_tok)]
     if not maybe:
         return out
     orig = toks.orig
