@@ -17,6 +17,7 @@ from bot.media_fetch import PhotoSource, run_photo_fetcher
 from bot.sender import run_sender
 from bot.telegram import TelegramChannel
 from bot.webchat import webchat_router
+from bot.webchat_identity import ChatIdentity
 from bot.zalo_bot import ZaloBotChannel
 from bot.zalo_oa import OaCredentials, TokenStore, ZaloOaChannel
 from handlers import (
@@ -198,11 +199,12 @@ def create_app(runtime: Runtime) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = create_web_app(runtime.core, session_secret(runtime.settings),
-                         https_only=(runtime.settings.public_url or "").startswith("https://"), lifespan=lifespan,
+    https_only = (runtime.settings.public_url or "").startswith("https://")
+    app = create_web_app(runtime.core, session_secret(runtime.settings), https_only=https_only, lifespan=lifespan,
                          public_url=runtime.settings.public_url)
     app.state.media = runtime.media
-    app.include_router(webchat_router(runtime.core))
+    app.include_router(webchat_router(runtime.core, ChatIdentity(session_secret(runtime.settings),
+                                                                 https_only=https_only)))
     app.state.channels["web"] = ChannelHealth("web", state="up")  # served by this very app
     if runtime.telegram is not None:
         app.state.channels["telegram"] = runtime.telegram.health
