@@ -21,7 +21,7 @@ from bot.runtime import Runtime, build_runtime, create_app
 from handlers import NluPort, Settings
 from tests.conftest import ROOT
 from tests.live import RestartableServer
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, CODE, WAIT_MS, bot_says, log_in, press, report_wage_case
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, bot_says, log_in, press, report_wage_case
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SECRET = re.compile(r"mã bí mật ([2-9A-Z]{4}-[2-9A-Z]{4})")
