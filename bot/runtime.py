@@ -8,7 +8,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -32,6 +32,7 @@ from handlers import (
     prune_sent,
     seed_demo_staff,
 )
+from handlers.demo import seed_demo_cases
 from storage import create_database
 from storage.media import LocalMediaStore, MediaStore
 from web import create_web_app
@@ -161,6 +162,10 @@ async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
     units = await prepare_database(db, config, port.provinces())
     progress(f"database ready ({units} units)")
     demo = await seed_demo_staff(db, config) if settings.demo else []
+    if settings.demo:   # after the logins: the examples' history names the demo staff
+        made = await seed_demo_cases(db, config, datetime.now(UTC))
+        if made:
+            progress(f"{len(made)} hồ sơ mẫu (DEMO) cho {config.demo_province} / example cases")
     core = Core(db=db, nlu=port, config=config)
     telegram = None
     if settings.telegram_bot_token:
