@@ -12,7 +12,6 @@ from handlers import NluPort, Settings, authenticate
 from storage import Case, CaseStatus, StaffAccount, StaffRole, create_database
 from tests.conftest import ROOT
 
-
 # The demo province: one login for each of the six bodies, and a supervisor.
 BAC_NINH = {"congdoan.bacninh": "union.bac-ninh", "nongdan.bacninh": "farmer.bac-ninh",
             "phunu.bacninh": "women.bac-ninh", "doanthanhnien.bacninh": "youth.bac-ninh",

@@ -81,13 +81,22 @@ function settle() {
   sendButton.disabled = !online;
 }
 
-async function press(entry, btn) {
+// Messages and presses leave one at a time, in the order the citizen made them.
+let queue = Promise.resolve();
+function inOrder(task) {
+  queue = queue.then(task, task);
+  return queue;
+}
+
+function press(entry, btn) {
   busy = true; settle();
   btn.classList.add("chosen");
-  const ok = await send({data: btn.dataset.value});
-  busy = false;
-  if (!ok) btn.classList.remove("chosen");
-  settle();
+  return inOrder(async () => {
+    const ok = await send({data: btn.dataset.value});
+    busy = false;
+    if (!ok) btn.classList.remove("chosen");
+    settle();
+  });
 }
 
 function setOnline(value) {
@@ -148,15 +157,14 @@ async function load() {
   connect();
 }
 
-document.getElementById("composer").addEventListener("submit", async e => {
+document.getElementById("composer").addEventListener("submit", e => {
   e.preventDefault();
   const text = input.value;
-  if (!text.trim() || !online || busy) return;
-  busy = true; settle();
-  const ok = await send({text});
-  busy = false;
-  if (ok && input.value === text) { input.value = ""; localStorage.removeItem(DRAFT_KEY); }
-  settle();
+  if (!text.trim() || !online) return;      // offline: the text stays in the box
+  inOrder(async () => {
+    const ok = await send({text});
+    if (ok && input.value === text) { input.value = ""; localStorage.removeItem(DRAFT_KEY); }
+  });
 });
 input.value = localStorage.getItem(DRAFT_KEY) || "";
 input.addEventListener("input", () => localStorage.setItem(DRAFT_KEY, input.value));
@@ -169,7 +177,7 @@ if (!navigator.geolocation) where.hidden = true;
 where.addEventListener("click", () => {
   where.disabled = true;
   navigator.geolocation.getCurrentPosition(
-    p => send({location: {latitude: p.coords.latitude, longitude: p.coords.longitude}}).finally(() => { where.disabled = false; }),
+    p => inOrder(() => send({location: {latitude: p.coords.latitude, longitude: p.coords.longitude}})).finally(() => { where.disabled = false; }),
     () => { where.disabled = false; note(T.no_location); },
     {enableHighAccuracy: false, timeout: 10000, maximumAge: 60000});
 });
