@@ -206,7 +206,7 @@ async def _events(core: Core, chat_id: str, after: int) -> AsyncIterator[str]:
                 last = m.id
                 yield f"id: {m.id}\nevent: message\ndata: {json.dumps(_line(m), ensure_ascii=False)}\n\n"
             if await sub.next(HEARTBEAT_SECONDS) is None:
-                yield ": keep-alive\n\n"
+                yield "event: ping\ndata: {}\n\n"   # an event, not a comment: the page watches for it
 
 
 OPENS_A_CASE = frozenset({"confirm:send"})  # the summary's "send" button (handlers/dialogue.py)

@@ -73,10 +73,11 @@ async def chat(browser: Browser, base_url: str, out: Path) -> None:
         await page.screenshot(path=out / "chat-390.png")
 
         await box.fill("Em muốn hỏi thêm về thời hạn")
-        await context.set_offline(True)
+        await context.set_offline(True)   # the phone loses its network
         await expect(page.get_by_role("status")).to_contain_text("Mất kết nối")
         await page.screenshot(path=out / "chat-offline-390.png")
         await context.set_offline(False)
+        await expect(page.get_by_role("status")).to_contain_text("Đã kết nối lại")
     finally:
         await context.close()
 

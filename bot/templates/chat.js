@@ -130,11 +130,20 @@ function reconnectSoon() {
   if (retryTimer === null) retryTimer = setTimeout(() => { retryTimer = null; connect(); }, 1500);
 }
 
+// The server pings every 15 s; silence for 40 s means a dead connection the browser has not noticed.
+const SILENCE_MS = 40000;
+let heard = Date.now();
+setInterval(() => { if (stream && Date.now() - heard > SILENCE_MS) { setOnline(false); stream.close(); stream = null; reconnectSoon(); } }, 5000);
+window.addEventListener("offline", () => setOnline(false));
+window.addEventListener("online", () => { if (stream) stream.close(); stream = null; reconnectSoon(); });
+
 function connect() {
   if (stream) stream.close();
+  heard = Date.now();
   stream = new EventSource("/chat/api/stream?after=" + last);
-  stream.onopen = () => setOnline(true);
-  stream.addEventListener("message", e => { add(JSON.parse(e.data)); settle(); });
+  stream.onopen = () => { heard = Date.now(); if (navigator.onLine !== false) setOnline(true); };
+  stream.addEventListener("ping", () => { heard = Date.now(); });
+  stream.addEventListener("message", e => { heard = Date.now(); add(JSON.parse(e.data)); settle(); });
   stream.onerror = () => {  // the server went away: say so, and keep trying
     setOnline(false);
     stream.close(); stream = null;
