@@ -105,7 +105,7 @@ class InProcessBus(LiveBus):
 
 # --- collecting what a transaction changed --------------------------------------------------------
 
-_KEY = "live.changes"
+_PENDING, _COMMITTED = "live.pending", "live.committed"
 
 
 @dataclass
@@ -113,10 +113,14 @@ class _Changes:
     conversations: set[int] = field(default_factory=set)
     case_events: list[tuple[int, str]] = field(default_factory=list)
 
+    def merge(self, other: _Changes) -> None:
+        self.conversations |= other.conversations
+        self.case_events += other.case_events
+
 
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _context: Any) -> None:
-    changes: _Changes = session.info.setdefault(_KEY, _Changes())
+    changes: _Changes = session.info.setdefault(_PENDING, _Changes())
     for obj in session.new:
         if isinstance(obj, Message) and obj.conversation_id is not None:
             changes.conversations.add(obj.conversation_id)
@@ -124,10 +128,22 @@ def _collect(session: Session, _context: Any) -> None:
             changes.case_events.append((obj.case_id, obj.kind))
 
 
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    pending: _Changes | None = session.info.pop(_PENDING, None)
+    if pending is not None:
+        session.info.setdefault(_COMMITTED, _Changes()).merge(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)   # what never happened is never told
+
+
 def _take(session: Any) -> _Changes:
-    """What the (committed) session wrote; `session` is an AsyncSession or a Session."""
+    """What the session committed and nobody was told yet; `session` is an AsyncSession or a Session."""
     info = session.info if hasattr(session, "info") else session.sync_session.info
-    changes: _Changes | None = info.pop(_KEY, None)
+    changes: _Changes | None = info.pop(_COMMITTED, None)
     return changes or _Changes()
 
 
