@@ -47,6 +47,9 @@ class ChatIdentity:
         return self.current(request) or new_chat_id()
 
     def keep(self, response: Response, chat_id: str) -> None:
-        """(Re)issue the cookie: every visit starts the 30 days again."""
+        """(Re)issue the cookie: every visit starts the 30 days again. SameSite=Lax, not Strict: a citizen
+        who follows a link to /chat from Zalo or a news site must find their chat, not get a new one
+        (a Strict cookie is not sent on that first visit, and the new cookie would replace it). Other
+        sites still cannot post as the citizen: JSON calls need X-Requested-With and this origin."""
         response.set_cookie(COOKIE, self._signer.sign(chat_id).decode(), max_age=MAX_AGE, path="/",
-                            httponly=True, samesite="strict", secure=self._secure)
+                            httponly=True, samesite="lax", secure=self._secure)
