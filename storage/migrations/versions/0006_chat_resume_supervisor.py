@@ -29,6 +29,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The old schema knows no supervisors: their accounts become inactive staff (no unit, no login)
+    # rather than gaining a role that sees more.
+    op.execute("UPDATE staff_account SET role = 'staff', active = false WHERE role = 'supervisor'")
     with op.batch_alter_table('staff_account') as batch:
         batch.drop_constraint('ck_staff_account_role', type_='check')
         batch.create_check_constraint('ck_staff_account_role', ROLES_BEFORE)
