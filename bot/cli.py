@@ -50,7 +50,9 @@ async def cmd_run(settings: Settings) -> int:
 
     runtime = await build_runtime(settings)
     app = create_app(runtime)
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))
+    # Open chat and console pages hold server-push streams: a stop waits 3 s for them, not forever.
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+                                           timeout_graceful_shutdown=3))
     telegram = "tắt (set TELEGRAM_BOT_TOKEN to enable)"
     if runtime.telegram is not None:
         telegram = f"bật, {settings.telegram_mode}" + (f" via {settings.telegram_api_base_url}"

@@ -8,7 +8,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -17,6 +17,7 @@ from bot.media_fetch import PhotoSource, run_photo_fetcher
 from bot.sender import run_sender
 from bot.telegram import TelegramChannel
 from bot.webchat import webchat_router
+from bot.webchat_identity import ChatIdentity
 from bot.zalo_bot import ZaloBotChannel
 from bot.zalo_oa import OaCredentials, TokenStore, ZaloOaChannel
 from handlers import (
@@ -31,6 +32,7 @@ from handlers import (
     prune_sent,
     seed_demo_staff,
 )
+from handlers.demo import seed_demo_cases
 from storage import create_database
 from storage.media import LocalMediaStore, MediaStore
 from web import create_web_app
@@ -160,6 +162,10 @@ async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
     units = await prepare_database(db, config, port.provinces())
     progress(f"database ready ({units} units)")
     demo = await seed_demo_staff(db, config) if settings.demo else []
+    if settings.demo:   # after the logins: the examples' history names the demo staff
+        made = await seed_demo_cases(db, config, datetime.now(UTC))
+        if made:
+            progress(f"{len(made)} hồ sơ mẫu (DEMO) cho {config.demo_province} / example cases")
     core = Core(db=db, nlu=port, config=config)
     telegram = None
     if settings.telegram_bot_token:
@@ -198,11 +204,12 @@ def create_app(runtime: Runtime) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = create_web_app(runtime.core, session_secret(runtime.settings),
-                         https_only=(runtime.settings.public_url or "").startswith("https://"), lifespan=lifespan,
+    https_only = (runtime.settings.public_url or "").startswith("https://")
+    app = create_web_app(runtime.core, session_secret(runtime.settings), https_only=https_only, lifespan=lifespan,
                          public_url=runtime.settings.public_url)
     app.state.media = runtime.media
-    app.include_router(webchat_router(runtime.core))
+    app.include_router(webchat_router(runtime.core, ChatIdentity(session_secret(runtime.settings),
+                                                                 https_only=https_only)))
     app.state.channels["web"] = ChannelHealth("web", state="up")  # served by this very app
     if runtime.telegram is not None:
         app.state.channels["telegram"] = runtime.telegram.health

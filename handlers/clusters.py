@@ -36,7 +36,9 @@ async def _candidates(session: AsyncSession, case: Case) -> Sequence[Any]:
         select(Case.id, Case.cluster_id, Case.commune, Case.similarity_key, Case.description)
         .where(Case.domain == case.domain, Case.province == case.province,
                Case.created_at >= case.created_at - WINDOW, Case.created_at <= case.created_at + WINDOW,
-               Case.id != case.id, Case.status != CaseStatus.CANCELLED)
+               Case.id != case.id, Case.status != CaseStatus.CANCELLED,
+               # the demo's example cases (handlers/demo.py) never group with real reports
+               (Case.channel == "demo") if case.channel == "demo" else (Case.channel != "demo"))
         .order_by(Case.created_at.desc())
         .limit(MAX_CANDIDATES))
     return rows.all()

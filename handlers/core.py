@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from handlers.live import InProcessBus, LiveBus
 from handlers.nlu_port import NluPort
 from handlers.settings import AppConfig
 from handlers.signals import OutboxSignal
@@ -21,4 +22,5 @@ class Core:
     nlu: NluPort
     config: AppConfig
     signal: OutboxSignal = field(default_factory=OutboxSignal)
+    live: LiveBus = field(default_factory=InProcessBus)   # pages told of committed changes (handlers/live.py)
     clock: Callable[[], datetime] = utcnow

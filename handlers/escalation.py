@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from handlers.core import Core
+from handlers.live import publish_committed
 from handlers.units import unit_key
 from storage import Case, CaseEvent, CaseStatus, Unit, UnitLevel
 
@@ -39,4 +40,5 @@ async def escalate_overdue(core: Core) -> list[str]:
             case.escalation_level += 1
             case.resolve_deadline = now + timedelta(days=core.config.deadline_rule(case.domain).resolve_days / 3)
             escalated.append(case.code)
+    await publish_committed(core.live, core.db, session)
     return escalated

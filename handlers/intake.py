@@ -11,6 +11,7 @@ from handlers import dialogue
 from handlers.attachments import photo_signal, record_photo
 from handlers.commands import on_command, split_command
 from handlers.core import Core
+from handlers.live import publish_committed
 from handlers.turn import Turn
 from handlers.types import Inbound, InboundKind, InboundResult
 from storage import Citizen, Conversation, Direction, Message
@@ -118,7 +119,9 @@ async def _handle_once(core: Core, inbound: Inbound) -> InboundResult:
         if inbound.photo and citizen.consent_at is not None:   # nothing is kept before consent
             record_photo(session, message, inbound.photo)
         queued = turn.flush(case_id=message.case_id)
-        return InboundResult(duplicate=False, queued=len(queued))
+        result = InboundResult(duplicate=False, queued=len(queued))
+    await publish_committed(core.live, core.db, session)
+    return result
 
 
 async def handle_inbound(core: Core, inbound: Inbound) -> InboundResult:

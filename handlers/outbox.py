@@ -16,6 +16,9 @@ from storage import Conversation, Database, Direction, Message, OutboxItem, Outb
 GIVE_UP_AFTER = timedelta(hours=24)
 LEASE = timedelta(minutes=5)
 BATCH = 20
+# Channels whose client reads the transcript itself (the web chat; the demo's example citizens): the
+# message row is the delivery, so they get no outbox row and reading them writes nothing.
+PULL_CHANNELS = frozenset({"web", "demo"})
 
 
 def queue_message(
@@ -38,7 +41,8 @@ def queue_message(
         buttons=[[{"label": b.label, "value": b.value} for b in row] for row in buttons],
     )
     session.add(message)
-    session.add(OutboxItem(message=message, channel=conversation.channel, chat_id=conversation.chat_id))
+    if conversation.channel not in PULL_CHANNELS:
+        session.add(OutboxItem(message=message, channel=conversation.channel, chat_id=conversation.chat_id))
     return message
 
 
@@ -165,9 +169,9 @@ class ChatLine:
 
 
 async def pull_chat(db: Database, channel: str, chat_id: str, after: int = 0, limit: int = 200) -> list[ChatLine]:
-    """For pull channels (the web chat): the chat's messages after `after`; what was queued for it
-    counts as delivered once the client has fetched it."""
-    async with db.transaction() as session:
+    """For pull channels (the web chat): the chat's messages after `after`. A read only: many open
+    pages and reconnects cost no write (PULL_CHANNELS queue no outbox rows to mark delivered)."""
+    async with db.sessions() as session:
         conversation_id = await session.scalar(
             select(Conversation.id).where(Conversation.channel == channel, Conversation.chat_id == chat_id))
         if conversation_id is None:
@@ -175,12 +179,6 @@ async def pull_chat(db: Database, channel: str, chat_id: str, after: int = 0, li
         messages = (await session.scalars(
             select(Message).where(Message.conversation_id == conversation_id, Message.id > after)
             .order_by(Message.id).limit(limit))).all()
-        out_ids = [m.id for m in messages if m.direction is Direction.OUT]
-        if out_ids:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.message_id.in_(out_ids), OutboxItem.status == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.SENT, sent_at=datetime.now(UTC), attempts=OutboxItem.attempts + 1))
         return [ChatLine(m.id, m.direction.value, m.kind, m.text, m.buttons or [], m.created_at) for m in messages]
 
 

@@ -57,8 +57,23 @@ class DemoStaff(BaseModel):
 
     username: str
     display_name: str
-    role: Literal["staff", "moderator", "admin"] = "staff"
+    role: Literal["staff", "moderator", "admin", "supervisor"] = "staff"
     unit: str | None = Field(default=None, description="unit key, e.g. union.bac-ninh")
+
+
+class DemoCase(BaseModel):
+    """An example case of the demo province, in a given state (DEMO=true only)."""
+
+    domain: str
+    text: str
+    status: Literal["open", "in_progress", "waiting_citizen", "resolved"] = "open"
+    commune: str | None = None
+    urgent: bool = False
+    hours_ago: float = 1
+    reply: str | None = None      # what the unit answered (in progress)
+    ask: str | None = None        # what the unit asked (waiting for the citizen)
+    result: str | None = None     # how it ended (resolved)
+    rating: int | None = Field(default=None, ge=1, le=5)
 
 
 class AppConfig(BaseModel):
@@ -71,6 +86,8 @@ class AppConfig(BaseModel):
     deadlines_per_domain: dict[str, DeadlineRule] = {}
     escalate_after_overdue_hours: float = 24
     demo_staff: list[DemoStaff] = []
+    demo_province: str = "Bắc Ninh"
+    demo_cases: list[DemoCase] = []
 
     @field_validator("organisations")
     @classmethod

@@ -14,6 +14,7 @@ from handlers.core import Core
 from handlers.deadlines import case_deadlines
 from handlers.dialogue import DRAFTING
 from handlers.errors import CaseNotFound, InvalidAction
+from handlers.live import publish_committed
 from handlers.outbox import queue_message
 from handlers.texts import render
 from handlers.types import Button
@@ -87,6 +88,7 @@ async def _on_open_case(core: Core, staff: StaffAccount, code: str, change: Chan
         _require_open(case)
         await change(session, case, core.clock())
     core.signal.wake([case.channel])
+    await publish_committed(core.live, core.db, session)
     return case
 
 
@@ -184,4 +186,5 @@ async def do_answer_cluster(core: Core, staff: StaffAccount, code: str, text: st
                    answered_with=len(members))
             await _notify(session, case, "staff.reply", f"staff:{staff.username}", text=body)
     core.signal.wake(sorted({case.channel for case in members}))
+    await publish_committed(core.live, core.db, session)
     return members

@@ -322,6 +322,52 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "weekday.4": {"vi": "thứ Sáu", "en": "Friday"},
     "weekday.5": {"vi": "thứ Bảy", "en": "Saturday"},
     "weekday.6": {"vi": "Chủ nhật", "en": "Sunday"},
+    # --- issue 7: web chat page (shown by bot/templates/chat.js) and console live view ---
+    "webchat.offline": {
+        "vi": "Mất kết nối tới máy chủ. Tin bạn đang viết vẫn được giữ; mình sẽ tự kết nối lại.",
+        "en": "Lost the connection to the server. What you are writing is kept; reconnecting by itself.",
+    },
+    "webchat.online": {"vi": "Đã kết nối lại.", "en": "Connected again."},
+    "webchat.send_failed": {
+        "vi": "Chưa gửi được (lỗi {status}). Tin vẫn nằm trong ô soạn, bạn bấm Gửi lại nhé.",
+        "en": "Not sent (error {status}). Your text is still in the box; press Send again.",
+    },
+    "webchat.attachment": {"vi": "[tệp đính kèm]", "en": "[attachment]"},
+    "webchat.my_location": {"vi": "📍 Vị trí của tôi", "en": "📍 My location"},
+    "webchat.no_location": {
+        "vi": "Không lấy được vị trí (trình duyệt chưa cho phép). Bạn gõ tên tỉnh/xã giúp mình nhé.",
+        "en": "Could not get your location (the browser did not allow it). Please type the province/commune.",
+    },
+    "webchat.resume_secret": {
+        "vi": "🔑 Để xem lại cuộc trò chuyện này trên máy khác: mã tra cứu {code} và mã bí mật {secret}. "
+              "Hãy ghi lại: mã bí mật chỉ hiện MỘT lần, hệ thống không lưu nó.",
+        "en": "🔑 To open this chat on another device: tracking code {code} and secret {secret}. "
+              "Write them down: the secret is shown only ONCE and the system does not keep it.",
+    },
+    "webchat.resume_title": {"vi": "Tiếp tục trên thiết bị khác", "en": "Continue on another device"},
+    "webchat.resume_code": {"vi": "Mã tra cứu", "en": "Tracking code"},
+    "webchat.resume_secret_label": {"vi": "Mã bí mật", "en": "Secret"},
+    "webchat.resume_button": {"vi": "Mở cuộc trò chuyện", "en": "Open the chat"},
+    "webchat.resume_new": {"vi": "Tạo mã bí mật mới cho các hồ sơ của tôi", "en": "New secrets for my cases"},
+    "webchat.resume_none": {"vi": "Bạn chưa có hồ sơ nào trong cuộc trò chuyện này.",
+                            "en": "This chat has no case yet."},
+    "webchat.resume_wrong": {
+        "vi": "Mã tra cứu hoặc mã bí mật không đúng. Bạn kiểm tra lại (mã bí mật có dạng ABCD-EFGH).",
+        "en": "The tracking code or the secret is wrong. Please check them (the secret looks like ABCD-EFGH).",
+    },
+    "webchat.resume_busy": {
+        "vi": "Nhập sai quá nhiều lần. Bạn thử lại sau {seconds} giây.",
+        "en": "Too many wrong tries. Try again in {seconds} seconds.",
+    },
+    "webchat.resumed": {"vi": "Đã mở cuộc trò chuyện của hồ sơ {code}.", "en": "Opened the chat of case {code}."},
+    "console.live_new": {"vi": "Hồ sơ mới {code}", "en": "New case {code}"},
+    "console.live_urgent": {"vi": "⚠ KHẨN CẤP: hồ sơ mới {code}, cần xử lý ngay",
+                            "en": "⚠ URGENT: new case {code}, act now"},
+    "console.live_citizen": {"vi": "Người dân nhắn thêm ở hồ sơ {code}", "en": "The citizen wrote more on {code}"},
+    "console.live_other": {"vi": "Hồ sơ {code} có cập nhật", "en": "Case {code} changed"},
+    "console.live_seen": {"vi": "Đã xem", "en": "Seen"},
+    "console.live_offline": {"vi": "Mất kết nối, đang thử lại…", "en": "Connection lost, retrying…"},
+
 }
 
 

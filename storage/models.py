@@ -100,6 +100,7 @@ class StaffRole(str, enum.Enum):
     STAFF = "staff"
     MODERATOR = "moderator"
     ADMIN = "admin"
+    SUPERVISOR = "supervisor"   # oversees units' work (issue 9 gives it its pages)
 
 
 class Citizen(Base):
@@ -196,6 +197,8 @@ class Case(Base):
     similarity_key: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Web chat: sha256 of the secret shown once with the code; code + secret resume the chat elsewhere.
+    resume_secret_hash: Mapped[str | None] = mapped_column(String(64))
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     citizen: Mapped[Citizen] = relationship(lazy="joined")

@@ -34,7 +34,7 @@ async def test_console_pages_and_form_reply(live_app: str) -> None:
             assert sent.status_code == 303
             await citizen.wait_for("Đã nhận, đang xác minh.")
             page = await staff.get(f"/console/cases/{code}")
-            assert "Đang xử lý" in page.text and "Trả lời người dân</b> · congdoan.bacninh" in page.text
+            assert "Đang xử lý" in page.text and "Trả lời người dân</b> · Cán bộ Công đoàn Bắc Ninh" in page.text
         finally:
             await staff.aclose()
 

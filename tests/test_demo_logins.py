@@ -9,8 +9,14 @@ from sqlalchemy import func, select, update
 from bot.cli import banner
 from bot.runtime import build_runtime
 from handlers import NluPort, Settings, authenticate
-from storage import StaffAccount, create_database
+from storage import Case, CaseStatus, StaffAccount, StaffRole, create_database
 from tests.conftest import ROOT
+
+# The demo province: one login for each of the six bodies, and a supervisor.
+BAC_NINH = {"congdoan.bacninh": "union.bac-ninh", "nongdan.bacninh": "farmer.bac-ninh",
+            "phunu.bacninh": "women.bac-ninh", "doanthanhnien.bacninh": "youth.bac-ninh",
+            "cuuchienbinh.bacninh": "veteran.bac-ninh", "mattran.bacninh": "other.bac-ninh",
+            "giamsat.bacninh": None}
 
 
 def fresh(tmp_path: Path, nlu_model_path: Path, demo: bool) -> Settings:
@@ -23,8 +29,8 @@ async def test_demo_logins_are_random_shown_once_and_never_reset(tmp_path: Path,
     settings = fresh(tmp_path, nlu_model_path, demo=True)
     first = await build_runtime(settings, nlu=nlu_port, progress=lambda _m: None)
     logins = {login.username: login.password for login in first.demo_logins}
-    assert set(logins) == {"congdoan.bacninh", "nongdan.gialai", "phunu.hanoi", "mattran.hcm", "kiemduyet"}
-    assert len(set(logins.values())) == 5 and all(len(p) >= 16 for p in logins.values())
+    assert set(logins) == set(BAC_NINH) | {"nongdan.gialai", "phunu.hanoi", "mattran.hcm", "kiemduyet"}
+    assert len(set(logins.values())) == len(logins) and all(len(p) >= 16 for p in logins.values())
     shown = banner(settings, first.demo_logins, "tắt")
     assert all(password in shown for password in logins.values()) and "MỘT lần" in shown
     db = first.core.db
@@ -51,7 +57,34 @@ async def test_without_demo_no_account_is_made(tmp_path: Path, nlu_model_path: P
     async with runtime.core.db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(StaffAccount)) == 0
     assert "Tài khoản demo" not in banner(settings, [], "tắt")
+    async with runtime.core.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Case)) == 0, "no example case either"
     await runtime.core.db.dispose()
+
+
+async def test_the_demo_province_has_every_body_a_supervisor_and_example_cases_marked_demo(
+        tmp_path: Path, nlu_model_path: Path, nlu_port: NluPort) -> None:
+    settings = fresh(tmp_path, nlu_model_path, demo=True)
+    runtime = await build_runtime(settings, nlu=nlu_port, progress=lambda _m: None)
+    db = runtime.core.db
+    async with db.sessions() as session:
+        accounts = {a.username: a for a in (await session.scalars(select(StaffAccount))).unique().all()}
+        for username, unit in BAC_NINH.items():
+            assert (accounts[username].unit.key if accounts[username].unit else None) == unit, username
+        assert accounts["giamsat.bacninh"].role is StaffRole.SUPERVISOR
+        assert accounts["kiemduyet"].role is StaffRole.MODERATOR
+        cases = (await session.scalars(select(Case))).unique().all()
+    assert {c.channel for c in cases} == {"demo"}, "examples are marked demo"
+    assert {c.unit.key for c in cases} == {u for u in BAC_NINH.values() if u}, "one example for each body"
+    assert {c.status for c in cases} >= {CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CITIZEN,
+                                         CaseStatus.RESOLVED}
+    assert any(c.urgent for c in cases)
+    await db.dispose()
+
+    again = await build_runtime(settings, nlu=nlu_port, progress=lambda _m: None)
+    async with again.core.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Case)) == len(cases), "seeded once"
+    await again.core.db.dispose()
 
 
 def test_no_password_is_published() -> None:

@@ -7,7 +7,6 @@ Hypothesis drives a synchronous client, so the app runs in its own thread with i
 from __future__ import annotations
 
 import asyncio
-import base64
 import itertools
 import json
 import shutil
@@ -78,9 +77,8 @@ def app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, nlu_mod
 
 
 def chat_id_of(client: httpx.Client) -> str:
-    """The anonymous chat id the app keeps in the signed session cookie (payload is base64 JSON)."""
-    payload = client.cookies["langnghe_session"].split(".")[0]
-    return str(json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))["chat_id"])
+    """The anonymous chat id the app keeps in the chat's own signed cookie ("<chat id>.<time>.<signature>")."""
+    return client.cookies["langnghe_chat"].rsplit(".", 2)[0]
 
 
 # --- strategies ------------------------------------------------------------------------------------

@@ -94,6 +94,9 @@ class Limits:
     cases_citizen: Window = field(default_factory=lambda: Window(limit=5, period=3600))
     cases_address: Window = field(default_factory=lambda: Window(limit=30, period=3600))
     parse_address: Window = field(default_factory=lambda: Window(limit=120, period=60))
+    # Resuming a web chat with code + secret: guesses back off per code and per address (issue 7).
+    resume_code: Backoff = field(default_factory=lambda: Backoff(free=5, base=2, cap=900, window=3600))
+    resume_address: Backoff = field(default_factory=lambda: Backoff(free=20, base=2, cap=900, window=3600))
 
 
 def limits_of(request: Request) -> Limits:

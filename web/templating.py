@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi.templating import Jinja2Templates
 
 from handlers import mask_personal
+from handlers.texts import CATALOGUE
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -55,4 +56,7 @@ def local_time(moment: datetime | None) -> str:
 templates.env.filters["local"] = local_time
 templates.env.filters["actor"] = actor_name
 templates.env.filters["mask"] = mask_personal
-templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, DOMAIN_LABELS=DOMAIN_LABELS, EVENT_LABELS=EVENT_LABELS)
+# The console's live view (web/static/console.js) places these sentences; they live in the catalogue.
+LIVE_TEXTS = {key.removeprefix("console."): entry["vi"] for key, entry in CATALOGUE.items() if key.startswith("console.live_")}
+templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, DOMAIN_LABELS=DOMAIN_LABELS, EVENT_LABELS=EVENT_LABELS,
+                             LIVE_TEXTS=LIVE_TEXTS)

@@ -26,10 +26,11 @@ from handlers import (
     inbox,
 )
 from handlers.attachments import photos_of_case
+from handlers.console_views import group_units, staff_names
 from handlers.outbox import undelivered_for_case
 from storage import Case, CaseStatus
 from web.deps import CoreDep, CsrfChecked, PageStaff, csrf_token
-from web.templating import templates
+from web.templating import DOMAIN_LABELS, templates
 
 router = APIRouter(prefix="/console", tags=["console"])
 TextField = Annotated[str, Form()]
@@ -60,8 +61,11 @@ async def case_page(request: Request, core: CoreDep, staff: PageStaff, code: str
     except CaseNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Không tìm thấy hồ sơ") from exc
     units = [u for u in await active_units(core.db) if u.id != detail.case.unit_id]
+    actors = [e.actor for e in detail.events] + [m.author for m in detail.messages]
     return templates.TemplateResponse(request, "case.html", {
-        "staff": staff, "detail": detail, "case": detail.case, "units": units, "error": error,
+        "staff": staff, "detail": detail, "case": detail.case, "error": error,
+        "unit_groups": group_units(units, list(DOMAIN_LABELS), "Trung ương"),
+        "names": await staff_names(core.db, actors),
         "can_act": can_act(staff, detail.case), "personal": can_see_personal(staff, detail.case),
         "now": core.clock(), "csrf": csrf_token(request),
         "cluster": await cluster_of(core.db, staff, detail.case),
