@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.buttons import Rate
 from handlers.clusters import regroup_after_domain_change
 from handlers.core import Core
+from handlers.correction_queue import queue_correction
 from handlers.deadlines import case_deadlines
 from handlers.dialogue import DRAFTING
 from handlers.errors import CaseNotFound, InvalidAction
@@ -23,7 +24,17 @@ MAX_REPLY = 3500
 
 
 def can_view(staff: StaffAccount, case: Case) -> bool:
-    return staff.role in (StaffRole.ADMIN, StaffRole.MODERATOR) or case.unit_id == staff.unit_id
+    return (staff.role in (StaffRole.ADMIN, StaffRole.MODERATOR) or case.unit_id == staff.unit_id
+            or can_supervise(staff, case))
+
+
+def can_supervise(staff: StaffAccount, case: Case) -> bool:
+    """A supervisor's area is one province (the case's place), or the whole country."""
+    return staff.role is StaffRole.SUPERVISOR and (staff.province is None or case.province == staff.province)
+
+
+def can_reassign(staff: StaffAccount, case: Case) -> bool:
+    return can_act(staff, case) or can_supervise(staff, case)
 
 
 def can_act(staff: StaffAccount, case: Case) -> bool:
@@ -35,9 +46,12 @@ def can_see_personal(staff: StaffAccount, case: Case) -> bool:
     return can_act(staff, case)
 
 
-async def _case_for_action(session: AsyncSession, staff: StaffAccount, code: str) -> Case:
+Allowed = Callable[[StaffAccount, Case], bool]
+
+
+async def _case_for_action(session: AsyncSession, staff: StaffAccount, code: str, allowed: Allowed = can_act) -> Case:
     case = await session.scalar(select(Case).where(Case.code == code.upper()).with_for_update(of=Case))
-    if case is None or not can_act(staff, case):
+    if case is None or not allowed(staff, case):
         raise CaseNotFound(code)
     return case
 
@@ -79,11 +93,11 @@ def _accept(case: Case, session: AsyncSession, staff: StaffAccount, now: datetim
 Change = Callable[[AsyncSession, Case, datetime], Awaitable[None]]
 
 
-async def _on_open_case(core: Core, staff: StaffAccount, code: str, change: Change) -> Case:
+async def _on_open_case(core: Core, staff: StaffAccount, code: str, change: Change, allowed: Allowed = can_act) -> Case:
     """The shape of every staff action: one transaction on an open case of the staff's unit,
     then a wake-up for the channel sender once the change (and its notification) is committed."""
     async with core.db.transaction() as session:
-        case = await _case_for_action(session, staff, code)
+        case = await _case_for_action(session, staff, code, allowed)
         _require_open(case)
         await change(session, case, core.clock())
     core.signal.wake([case.channel])
@@ -137,6 +151,8 @@ async def do_reassign_case(core: Core, staff: StaffAccount, code: str, unit_key:
         _event(session, case, "reassigned", staff, now, reason=why, from_unit=case.unit.key, to_unit=target.key,
                from_domain=case.domain, to_domain=target.domain, misroute=case.domain != target.domain)
         moved_domain = case.domain != target.domain
+        if moved_domain:   # a misroute: the corrections queue decides whether it teaches the NLU
+            queue_correction(session, case, "staff", f"staff:{staff.username}", target.domain, why, now)
         case.unit, case.unit_id, case.domain = target, target.id, target.domain
         if moved_domain:
             await regroup_after_domain_change(session, case)
@@ -144,7 +160,7 @@ async def do_reassign_case(core: Core, staff: StaffAccount, code: str, unit_key:
         case.accept_deadline, _ = case_deadlines(core.config, target.domain, case.urgent, now)
         await _notify(session, case, "staff.reassigned", "system")
 
-    return await _on_open_case(core, staff, code, change)
+    return await _on_open_case(core, staff, code, change, can_reassign)
 
 
 async def do_resolve_case(core: Core, staff: StaffAccount, code: str, result: str) -> Case:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import draft as drafts
+from handlers.abuse import flag_if_abusive
 from handlers.buttons import ButtonData
 from handlers.core import Core
 from handlers.draft import Draft
@@ -58,7 +59,8 @@ class Turn:
     async def analyse(self, text: str) -> Analysis:
         """The NLU's reading of `text`, asked once per turn however many steps need it."""
         if text not in self._analyses:
-            self._analyses[text] = await self.core.nlu.analyse(text)
+            self._analyses[text] = analysis = await self.core.nlu.analyse(text)
+            flag_if_abusive(self.session, self.conversation, self.message.id, analysis, self.core.clock())
         return self._analyses[text]
 
     # --- replies -------------------------------------------------------------------------------
