@@ -27,6 +27,7 @@ from handlers import (
     Settings,
     escalate_overdue,
     load_or_train,
+    model_registry,
     prepare_database,
     prune_sent,
     seed_demo_staff,
@@ -161,6 +162,8 @@ async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
     progress(f"database ready ({units} units)")
     demo = await seed_demo_staff(db, config) if settings.demo else []
     core = Core(db=db, nlu=port, config=config)
+    if nlu is None and (served := await model_registry.load_active(core)) is not None:
+        progress(f"NLU model version {served} (promoted) is serving")
     telegram = None
     if settings.telegram_bot_token:
         telegram = TelegramChannel(core, settings.telegram_bot_token, settings.telegram_api_base_url)
@@ -202,6 +205,8 @@ def create_app(runtime: Runtime) -> FastAPI:
                          https_only=(runtime.settings.public_url or "").startswith("https://"), lifespan=lifespan,
                          public_url=runtime.settings.public_url)
     app.state.media = runtime.media
+    app.state.model_paths = model_registry.default_paths(runtime.settings.nlu_model_path,
+                                                         Path(runtime.settings.config_path).resolve().parent / "var")
     app.include_router(webchat_router(runtime.core))
     app.state.channels["web"] = ChannelHealth("web", state="up")  # served by this very app
     if runtime.telegram is not None:

@@ -21,7 +21,7 @@ from handlers.core import Core
 from handlers.correction_queue import accepted_examples
 from handlers.corrections import to_rasa_yaml
 from handlers.errors import InvalidAction
-from handlers.nlu_port import NluPort, data_fingerprint
+from handlers.nlu_port import NluPort, data_fingerprint, model_path
 from storage import ModelStatus, ModelVersion
 
 TOLERANCE = 0.0          # a label's F1 on the held-out set may not drop at all
@@ -34,6 +34,15 @@ class ModelPaths:
     models_dir: Path     # where versions are kept (var/models)
     holdout: Path        # our own held-out JSONL (text, label), never trained on
     base_model: Path     # the model the installation started with (NLU_MODEL_PATH)
+
+
+HOLDOUT = Path(__file__).parent / "data" / "holdout.jsonl"
+
+
+def default_paths(base_model: Path | None = None, var_dir: Path = Path("var")) -> ModelPaths:
+    """Our data in nlu/data, versions under var/models, our own held-out lines beside this module."""
+    return ModelPaths(base_data=Path(nlu.DEFAULT_DATA_DIR), models_dir=var_dir / "models", holdout=HOLDOUT,
+                      base_model=model_path(base_model))
 
 
 def new_version(now: datetime, data_hash: str) -> str:

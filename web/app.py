@@ -16,7 +16,20 @@ from handlers import Core
 from web.deps import LoginRequired
 from web.errors import http_error
 from web.ratelimit import Limits
-from web.routers import auth, cases_api, console, docs, health, home, media, nlu_api
+from web.routers import (  # issue 9
+    audit,
+    auth,
+    cases_api,
+    console,
+    corrections,
+    docs,
+    health,
+    home,
+    media,
+    nlu_api,
+    review,
+    supervise,
+)
 from web.security import BodyLimit, JsonCsrfGuard, SecurityHeaders, validation_error
 
 
@@ -36,6 +49,8 @@ def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
     for module in (home, auth, console, cases_api, nlu_api, health, media, docs):
+        app.include_router(module.router)
+    for module in (review, audit, corrections, supervise):   # issue 9: moderators, supervisors
         app.include_router(module.router)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
