@@ -39,7 +39,8 @@ def _require(staff: StaffAccount) -> None:
 
 
 async def _conversation(session: AsyncSession, conversation_id: int) -> Conversation:
-    conversation = await session.get(Conversation, conversation_id, with_for_update=True)
+    conversation = await session.scalar(select(Conversation).where(Conversation.id == conversation_id)
+                                        .with_for_update(of=Conversation))
     if conversation is None:
         raise CaseNotFound(str(conversation_id))
     return conversation
