@@ -30,6 +30,7 @@ from handlers import (
     model_registry,
     prepare_database,
     prune_sent,
+    retention,
     seed_demo_staff,
 )
 from storage import create_database
@@ -123,6 +124,12 @@ class Runtime:
                     log.info("deleted %d delivered outbox rows older than %s", pruned, keep)
             except Exception:
                 log.exception("outbox pruning failed; will retry")
+            try:
+                keep = timedelta(days=self.settings.resolved_retention_days)
+                if anonymised := await retention.anonymise_expired(self.core, keep):
+                    log.info("anonymised %d closed cases past their retention", len(anonymised))
+            except Exception:
+                log.exception("anonymising closed cases failed; will retry")
 
     @property
     def zalo_webhook_secret(self) -> str:

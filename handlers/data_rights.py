@@ -3,24 +3,13 @@ deleted after a confirmation. Deletion anonymises their cases rather than removi
 statistics (how many cases, which body, how fast, what rating) stay true."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from handlers.anonymise import anonymise_cases, blank_messages
 from handlers.buttons import Erase
 from handlers.consent import START, folded
-from handlers.privacy import mask_personal
 from handlers.turn import Rows, Turn
-from storage import (
-    Attachment,
-    Case,
-    CaseEvent,
-    Conversation,
-    Correction,
-    Direction,
-    Message,
-    ModerationEvent,
-    OutboxItem,
-    OutboxStatus,
-)
+from storage import Case, Conversation, Direction, Message, ModerationEvent
 
 SHOW = frozenset({"dulieu", "mydata", "data"})
 ERASE = frozenset({"xoa", "xoadulieu", "delete", "erase"})
@@ -74,28 +63,15 @@ async def on_erase(turn: Turn, answer: str) -> None:
 async def erase(turn: Turn) -> int:
     """Anonymise the citizen: their words, contacts, places and photos go; each case keeps its
     domain, unit, status, dates and rating. Messages still waiting to be sent are left alone."""
-    citizen, session, now = turn.citizen, turn.session, turn.core.clock()
+    citizen, session = turn.citizen, turn.session
     case_ids = list((await session.scalars(select(Case.id).where(Case.citizen_id == citizen.id))).all())
+    await anonymise_cases(session, case_ids)
     chats = select(Conversation.id).where(Conversation.citizen_id == citizen.id)
-    marker = turn.t("data.erased_marker")
-    for case in (await session.scalars(select(Case).where(Case.id.in_(case_ids)))).unique().all():
-        case.description, case.similarity_key, case.contact_phone = marker, None, None
-        case.latitude = case.longitude = None
-        case.commune, case.anonymous = None, True
-        case.result = mask_personal(case.result) if case.result else case.result
-    for event in (await session.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids)))).all():
-        if "text" in (event.data or {}):
-            event.data = {**event.data, "text": ""}
-    await session.execute(update(Correction).where(Correction.case_id.in_(case_ids)).values(text=""))
-    waiting = select(OutboxItem.message_id).where(OutboxItem.status == OutboxStatus.PENDING)
-    await session.execute(update(Message).where(Message.conversation_id.in_(chats), Message.id.not_in(waiting))
-                          .values(text="", buttons=[]).execution_options(synchronize_session=False))
-    await session.execute(update(Attachment).where(Attachment.message_id.in_(
-        select(Message.id).where(Message.conversation_id.in_(chats))))
-        .values(platform_ref="", media_key=None, thumb_key=None).execution_options(synchronize_session=False))
+    await blank_messages(session, Message.conversation_id.in_(chats))
     turn.message.text = ""
     citizen.display_name, citizen.consent_at, citizen.consent_version = None, None, None
     session.add(ModerationEvent(conversation_id=turn.conversation.id, kind="data_erased",
-                                actor=f"citizen:{citizen.id}", created_at=now, data={"cases": len(case_ids)}))
+                                actor=f"citizen:{citizen.id}", created_at=turn.core.clock(),
+                                data={"cases": len(case_ids)}))
     turn.reset(START)
     return len(case_ids)

@@ -126,6 +126,8 @@ class Settings(BaseSettings):
     escalation_interval_seconds: float = 300.0
     outbox_retention_days: float = Field(default=30.0, gt=0, description="delivered outbox rows are deleted "
                                          "after this; the transcript keeps their text")
+    resolved_retention_days: float = Field(default=365.0, gt=0, description="resolved and cancelled cases are "
+                                           "anonymised this long after they closed (issue 9)")
 
     @property
     def base_url(self) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from handlers import CaseNotFound, Core, InvalidAction, create_staff, do_reassign_case, escalate_overdue, get_staff
 from handlers.notices import notices_for
 from handlers.supervision import do_escalate_case, do_extend_deadline, supervised_cases
-from storage import Case, CaseEvent, Citizen, Message, ModerationEvent, StaffAccount, StaffRole
+from storage import Case, CaseEvent, Citizen, Conversation, Message, ModerationEvent, StaffAccount, StaffRole
 from tests.chat_driver import CoreChat
 from tests.test_staff_actions import open_wage_case
 
@@ -119,3 +119,47 @@ async def test_english_words_ask_for_the_data_too_and_a_story_is_not_a_command(c
     long_story = "công ty nói sẽ xóa dữ liệu chấm công của tôi để không phải trả lương tăng ca ba tháng qua"
     answer = await chat.say(long_story)
     assert "erase:yes" not in chat.buttons() and "không thể khôi phục" not in answer
+
+
+async def test_resolved_cases_are_anonymised_after_the_retention_period_once(core: Core) -> None:
+    from handlers import do_resolve_case
+    from handlers.retention import anonymise_expired
+
+    chat = CoreChat(core, user="r")
+    await chat.file_report(PHONE_STORY)
+    await CoreChat(core, user="o").file_report("công ty giày nợ lương công nhân 2 tháng ở Bắc Ninh")
+    code, still_open = await _code_of(core, "r"), await _code_of(core, "o")
+    owner = await get_staff(core.db, (await _id(core, "congdoan.bacninh")))
+    assert owner is not None
+    await do_resolve_case(core, owner, code, "Công ty đã trả lương, đã gọi 0912345678 báo lại")
+    assert "0912345678" in "\n".join(r.text for r in await chat.deliver())   # the citizen got it
+    keep = timedelta(days=365)
+    assert await anonymise_expired(core, keep) == []          # not yet
+    later = core.clock() + timedelta(days=366)
+    core.clock = lambda: later
+    assert await anonymise_expired(core, keep) == [code]      # the open case is kept whole
+    assert await anonymise_expired(core, keep) == []          # idempotent
+    async with core.db.sessions() as session:
+        case = await session.scalar(select(Case).where(Case.code == code))
+        kept = await session.scalar(select(Case).where(Case.code == still_open))
+        texts = [m.text for m in (await session.scalars(select(Message).where(Message.case_id == case.id))).all()]
+    assert case is not None and kept is not None
+    assert (case.contact_phone, case.domain, case.status.value, case.province) == (None, "union", "resolved", "Bắc Ninh")
+    assert "nợ lương" not in case.description and "0912345678" not in (case.result or "")
+    assert not any("0912345678" in t or "nợ lương" in t for t in texts)
+    assert "nợ lương" in kept.description
+
+
+async def _code_of(core: Core, chat_id: str) -> str:
+    async with core.db.sessions() as session:
+        found = await session.scalar(select(Case.code).join(Conversation, Conversation.id == Case.conversation_id)
+                                     .where(Conversation.chat_id == chat_id))
+    assert found is not None
+    return found
+
+
+async def _id(core: Core, username: str) -> int:
+    async with core.db.sessions() as session:
+        found = await session.scalar(select(StaffAccount.id).where(StaffAccount.username == username))
+    assert found is not None
+    return found
