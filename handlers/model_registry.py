@@ -212,8 +212,11 @@ def base_version(paths: ModelPaths) -> str:
 
 
 async def load_active(core: Core) -> str | None:
-    """At start: serve the promoted version if there is one (and its file is still there)."""
-    async with core.db.sessions() as session:
+    """At start: serve the promoted version if there is one (and its file is still there). A retrain
+    the last process did not finish is marked failed, so it does not block the next one."""
+    async with core.db.transaction() as session:
+        await session.execute(update(ModelVersion).where(ModelVersion.status == ModelStatus.TRAINING)
+                              .values(status=ModelStatus.FAILED, progress=ModelVersion.progress + "interrupted\n"))
         active = await session.scalar(select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE))
     if active is None or not Path(active.path).is_file():
         return None

@@ -81,3 +81,34 @@ async def test_0008_upgrades_a_database_and_knows_supervisors(database_url: str)
                 await session.execute(update(StaffAccount.__table__).values(role="root"))
     finally:
         await db.dispose()
+
+
+async def test_a_supervisor_reveals_a_phone_of_their_province_only(live_app: str, core: Core) -> None:
+    await create_staff(core.db, "giamsat.bacninh", "supervisor-pass", "Giám sát", StaffRole.SUPERVISOR,
+                       province="Bắc Ninh")
+    await create_staff(core.db, "giamsat.hanoi", "supervisor-pass", "Giám sát", StaffRole.SUPERVISOR,
+                       province="Hà Nội")
+    async with WebCitizen(live_app) as citizen:
+        await citizen.say("/start")
+        await citizen.press("consent:yes")
+        await citizen.say("công ty nợ lương 3 tháng, em ở Bắc Ninh, gọi em 0912345678")
+        await citizen.press("skip:commune")
+        await citizen.say("0912345678")
+        await citizen.press("confirm:send")
+        code = re.search(r"LN-\w{6}", (await citizen.wait_for("Mã tra cứu"))["text"]).group(0)  # type: ignore[union-attr]
+    boss = await login(live_app, "giamsat.bacninh", "supervisor-pass")
+    stranger = await login(live_app, "giamsat.hanoi", "supervisor-pass")
+    try:
+        page = await boss.get(f"/console/cases/{code}")
+        assert page.status_code == 200 and "0912345678" not in page.text and "Xem số điện thoại" in page.text
+        shown = await boss.post(f"/console/review/cases/{code}/reveal", data={
+            "field": "phone", "reason": "gọi người dân xác nhận gia hạn", "csrf": _token(page.text)})
+        assert shown.status_code == 200 and "0912345678" in shown.text and f"/console/cases/{code}" in shown.text
+        assert (await stranger.get(f"/console/cases/{code}")).status_code == 404
+        refused = await stranger.post(f"/console/review/cases/{code}/reveal", data={
+            "field": "phone", "reason": "gọi người dân xác nhận gia hạn",
+            "csrf": _token((await stranger.get("/console/supervise")).text)})
+        assert refused.status_code == 404 and "0912345678" not in refused.text
+    finally:
+        await boss.aclose()
+        await stranger.aclose()

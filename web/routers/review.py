@@ -156,5 +156,5 @@ async def reveal(request: Request, core: CoreDep, staff: PageStaff, code: str, f
             status_code=status.HTTP_400_BAD_REQUEST)
     return templates.TemplateResponse(request, "reveal.html", {
         "staff": staff, "code": revealed.case.code, "field": revealed.field, "value": revealed.value,
-        "conversation_id": revealed.case.conversation_id, "csrf": csrf_token(request)},
+        "conversation_id": revealed.case.conversation_id if may_review(staff) else None, "csrf": csrf_token(request)},
         headers={"Cache-Control": "no-store"})
