@@ -32,12 +32,12 @@ PAGE = 100
 
 # filter name -> what it means, in the console's words
 FLAGS: dict[str, str] = {
-    "flagged": "Bị gắn cờ, chưa duyệt (lời lẽ xúc phạm, spam)",
-    "unsure": "Máy phân loại không chắc (người dân tự chọn)",
-    "overridden": "Lĩnh vực khác với máy đoán",
-    "reassigned": "Bị chuyển đơn vị",
+    "flagged": "Gắn cờ",              # flagged and not reviewed since (insults, threats, spam)
+    "unsure": "Máy không chắc",       # the citizen chose the domain from the buttons
+    "overridden": "Khác máy đoán",    # the domain differs from the NLU's label
+    "reassigned": "Bị chuyển",
     "urgent": "Khẩn cấp",
-    "low_rating": "Đánh giá 1-2 sao",
+    "low_rating": "1-2 sao",
     "reopened": "Mở lại",
     "overdue": "Quá hạn",
     "unreviewed": "Chưa duyệt",
