@@ -125,6 +125,13 @@ class Runtime:
             except Exception:
                 log.exception("outbox pruning failed; will retry")
             try:
+                paths = model_registry.default_paths(self.settings.nlu_model_path,
+                                                     Path(self.settings.config_path).resolve().parent / "var")
+                if served := await model_registry.sync_serving(self.core, paths):
+                    log.info("now serving NLU model version %s (changed from the command line)", served)
+            except Exception:
+                log.exception("checking the served NLU model version failed; will retry")
+            try:
                 keep = timedelta(days=self.settings.resolved_retention_days)
                 if anonymised := await retention.anonymise_expired(self.core, keep):
                     log.info("anonymised %d closed cases past their retention", len(anonymised))

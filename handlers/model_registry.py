@@ -224,6 +224,21 @@ async def load_active(core: Core) -> str | None:
     return active.version
 
 
+async def sync_serving(core: Core, paths: ModelPaths) -> str | None:
+    """Serve what the registry says is active, when another process (`langnghe retrain`,
+    `langnghe model-rollback`) changed it; the new version's name, or None when nothing changed."""
+    async with core.db.sessions() as session:
+        active = await session.scalar(select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE))
+    if active is not None and active.version != core.nlu.version and Path(active.path).is_file():
+        core.nlu = NluPort(await asyncio.to_thread(nlu.load, Path(active.path)), active.version)
+        return active.version
+    base = base_version(paths)
+    if active is None and core.nlu.version != base and not core.nlu.version.startswith("base"):
+        core.nlu = NluPort(await asyncio.to_thread(nlu.load, paths.base_model), base)
+        return base
+    return None
+
+
 def in_background(core: Core, version_id: int, paths: ModelPaths,
                   done: Callable[[asyncio.Task[ModelVersion]], None] | None = None) -> asyncio.Task[ModelVersion]:
     """The console's retrain: a task the page polls through the version row's progress."""

@@ -69,6 +69,7 @@ async def _accept(core: Core, case: Case, to_domain: str, copies: int) -> None:
 
 async def test_a_retrain_that_does_not_regress_is_promoted_labels_new_cases_and_rolls_back(
         core: Core, paths: registry.ModelPaths) -> None:
+    before_port = core.nlu
     before = core.nlu.version
     row = await registry.start(core, "staff:kiemduyet")
     with pytest.raises(InvalidAction):   # one retrain at a time
@@ -83,8 +84,15 @@ async def test_a_retrain_that_does_not_regress_is_promoted_labels_new_cases_and_
     async with core.db.sessions() as session:
         assert await session.scalar(select(Case.model_version).where(Case.code == code)) == version.version
 
+    another_process = core.nlu
+    core.nlu = before_port   # a second worker that has not seen the promotion yet catches up
+    assert await registry.sync_serving(core, paths) == version.version == core.nlu.version
+    assert await registry.sync_serving(core, paths) is None
+
     served = await registry.rollback(core, paths)
     assert served == core.nlu.version and served.startswith("base-")
+    core.nlu = another_process   # ... and follows a rollback too
+    assert await registry.sync_serving(core, paths) == served
     async with core.db.sessions() as session:
         statuses = (await session.scalars(select(ModelVersion.status))).all()
     assert ModelStatus.ACTIVE not in statuses
