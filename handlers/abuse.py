@@ -17,15 +17,15 @@ def is_abusive(analysis: Analysis) -> bool:
 
 
 def flag_if_abusive(session: AsyncSession, conversation: Conversation, message_id: int | None,
-                    analysis: Analysis, now: datetime) -> bool:
-    """Flag the chat once until a moderator has reviewed it; True when this call flagged it."""
+                    analysis: Analysis, now: datetime, direction: str = "citizen_to_staff") -> bool:
+    """Flag the chat (once until a moderator has reviewed it) and note which message; True when
+    this message was abusive."""
     if not is_abusive(analysis):
         return False
     flagged, reviewed = conversation.flagged_at, conversation.reviewed_at
-    if flagged is not None and (reviewed is None or reviewed < flagged):
-        return False
-    conversation.flagged_at = now
+    if flagged is None or (reviewed is not None and reviewed >= flagged):
+        conversation.flagged_at = now
     session.add(ModerationEvent(conversation_id=conversation.id, kind="abuse_detected", actor="system",
                                 created_at=now, data={"message_id": message_id, "intent": analysis.intent,
-                                                      "abusive": bool(analysis.abusive)}))
+                                                      "abusive": bool(analysis.abusive), "abuse": direction}))
     return True

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.abuse import flag_if_abusive, is_abusive
 from handlers.buttons import Rate
 from handlers.clusters import regroup_after_domain_change
 from handlers.core import Core
@@ -18,6 +19,7 @@ from handlers.errors import CaseNotFound, InvalidAction
 from handlers.outbox import queue_message
 from handlers.texts import render
 from handlers.types import Button
+from nlu import Analysis
 from storage import Case, CaseEvent, CaseStatus, Conversation, StaffAccount, StaffRole, Unit
 
 MAX_REPLY = 3500
@@ -93,6 +95,18 @@ def _accept(case: Case, session: AsyncSession, staff: StaffAccount, now: datetim
 Change = Callable[[AsyncSession, Case, datetime], Awaitable[None]]
 
 
+async def _rude(core: Core, body: str) -> Analysis | None:
+    """Staff's words to a citizen are read for abuse too (off the event loop, before the transaction)."""
+    analysis = await core.nlu.analyse(body)
+    return analysis if is_abusive(analysis) else None
+
+
+async def _flag_rude(session: AsyncSession, case: Case, rude: Analysis | None, now: datetime) -> None:
+    """Sent all the same (moderators judge, the system does not censor), and the chat is flagged."""
+    if rude is not None and (conversation := await session.get(Conversation, case.conversation_id)) is not None:
+        flag_if_abusive(session, conversation, None, rude, now, "staff_to_citizen")
+
+
 async def _on_open_case(core: Core, staff: StaffAccount, code: str, change: Change, allowed: Allowed = can_act) -> Case:
     """The shape of every staff action: one transaction on an open case of the staff's unit,
     then a wake-up for the channel sender once the change (and its notification) is committed."""
@@ -113,9 +127,11 @@ async def do_accept_case(core: Core, staff: StaffAccount, code: str) -> Case:
 
 async def do_reply_to_citizen(core: Core, staff: StaffAccount, code: str, text: str) -> Case:
     body = _text(text, "reply")
+    rude = await _rude(core, body)
 
     async def change(session: AsyncSession, case: Case, now: datetime) -> None:
         _accept(case, session, staff, now)
+        await _flag_rude(session, case, rude, now)
         _event(session, case, "staff_reply", staff, now, text=body)
         await _notify(session, case, "staff.reply", f"staff:{staff.username}", text=body)
 

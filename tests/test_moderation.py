@@ -166,3 +166,27 @@ async def test_moderators_flag_note_and_send_a_case_to_the_supervisor(core: Core
     assert kinds == ["flagged", "note", "sent_to_supervisor"]
     with pytest.raises(CaseNotFound):   # a unit's staff member is no moderator
         await do_flag_abuse(core, await staff(core, "congdoan.bacninh"), conversation_id, "spam", "không phải việc")
+
+
+async def test_a_rude_staff_reply_is_sent_and_flags_the_chat(core: Core) -> None:
+    from handlers import do_reply_to_citizen
+
+    chat = CoreChat(core, user="t")
+    code = await open_wage_case(core, chat)
+    await do_reply_to_citizen(core, await staff(core, "congdoan.bacninh"), code, "hỏi hoài, đồ ngu, cút đi")
+    assert "đồ ngu" in "\n".join(r.text for r in await chat.deliver()), "moderators judge; nothing is censored"
+    [row] = await review_queue(core.db, ReviewFilter(flag="flagged"), core.clock())
+    [event] = [e for e in (await transcript(core.db, await staff(core, "kiemduyet"), row.conversation.id)).moderation]
+    assert (event.kind, event.data["abuse"]) == ("abuse_detected", "staff_to_citizen")
+
+
+async def test_only_the_abusive_message_is_marked_not_the_polite_one_after_it(core: Core) -> None:
+    chat = CoreChat(core, user="q")
+    await chat.consent()
+    await chat.say("bọn cán bộ ngu như bò, công ty nợ lương 3 tháng ở Bắc Ninh mà không ai xử lý")
+    await chat.say("công ty ở khu công nghiệp Quế Võ")
+    seen = await transcript(core.db, await staff(core, "kiemduyet"), (await review_queue(
+        core.db, ReviewFilter(flag="flagged"), core.clock()))[0].conversation.id)
+    marked = [e.data["message_id"] for e in seen.moderation if e.kind == "abuse_detected"]
+    by_id = {m.id: m.text for m in seen.messages}
+    assert [by_id[i] for i in marked] == ["bọn cán bộ ngu như bò, công ty nợ lương 3 tháng ở Bắc Ninh mà không ai xử lý"]

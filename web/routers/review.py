@@ -81,8 +81,9 @@ async def transcript_page(request: Request, core: CoreDep, staff: Moderator, con
     except CaseNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Không tìm thấy hội thoại") from exc
     nlu = {e.case_id: e.data.get("nlu") or {} for e in seen.events if e.kind == "created"}
+    abusive = {e.data.get("message_id") for e in seen.moderation if e.kind == "abuse_detected"} - {None}
     return templates.TemplateResponse(request, "transcript.html", {
-        "staff": staff, "t": seen, "nlu": nlu, "abuse_kinds": ABUSE_KINDS, "provinces": province_names(),
+        "staff": staff, "t": seen, "nlu": nlu, "abuse_kinds": ABUSE_KINDS, "abusive": abusive, "provinces": province_names(),
         "error": request.session.pop("flash_error", None), "csrf": csrf_token(request), "now": core.clock()})
 
 
