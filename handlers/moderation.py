@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.clusters import regroup_after_domain_change
 from handlers.core import Core
 from handlers.correction_queue import queue_correction
+from handlers.deadlines import case_deadlines
 from handlers.errors import CaseNotFound, InvalidAction
 from handlers.notices import notify_supervisors
 from handlers.review_queue import may_review
 from handlers.staff_actions import _notify, _text
 from handlers.units import route
 from nlu import LABELS
-from storage import Case, CaseEvent, Conversation, ModerationEvent, StaffAccount
+from storage import Case, CaseEvent, CaseStatus, Conversation, ModerationEvent, StaffAccount
 
 ABUSE_KINDS = ("citizen_to_staff", "staff_to_citizen", "spam")
 
@@ -125,9 +126,11 @@ async def do_correct_domain(core: Core, staff: StaffAccount, code: str, domain: 
         queue_correction(session, case, "moderator", actor_of(staff), domain, why, now)
         case.domain = domain
         await regroup_after_domain_change(session, case)
-        if moved:
+        if moved:   # like a reassignment: the new unit accepts it afresh
             unit = await route(session, domain, case.province, case.commune)
             case.unit, case.unit_id = unit, unit.id
+            case.status, case.accepted_at = CaseStatus.OPEN, None
+            case.accept_deadline, _ = case_deadlines(core.config, domain, case.urgent, now)
             await _notify(session, case, "staff.reassigned", "system")
 
     return await _on_case(core, staff, code, change)

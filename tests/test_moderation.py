@@ -88,12 +88,15 @@ async def test_a_moderator_corrects_domain_and_place_and_a_correction_is_accepte
     moderator = await staff(core, "kiemduyet")
     chat = CoreChat(core, user="m")
     code = await open_wage_case(core, chat)
+    from handlers import do_accept_case
+
+    await do_accept_case(core, await staff(core, "congdoan.bacninh"), code)
     with pytest.raises(InvalidAction):
         await do_correct_domain(core, moderator, code, "youth", "")
     await do_correct_domain(core, moderator, code, "youth", "người lao động 17 tuổi, việc của Đoàn")
     async with core.db.sessions() as session:
         case = await session.scalar(select(Case).where(Case.code == code))
-    assert (case.domain, case.unit.key) == ("youth", "youth.bac-ninh")
+    assert (case.domain, case.unit.key, case.status.value, case.accepted_at) == ("youth", "youth.bac-ninh", "open", None)
     assert "Đoàn Thanh niên" in "\n".join(r.text for r in await chat.deliver())
 
     await do_correct_place(core, moderator, code, "Hà Nội", "", "người dân nói rõ là ở Hà Nội")
