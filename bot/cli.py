@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from handlers import DemoLogin, Settings
+    from handlers import Core, DemoLogin, Settings
 
-ROLES = ("staff", "moderator", "admin")  # storage.StaffRole's values; checked against it in create-staff
+ROLES = ("staff", "moderator", "admin", "supervisor")  # storage.StaffRole's values; checked against it in create-staff
 
 
 def banner(runtime_settings: Settings, demo: list[DemoLogin], telegram: str,
@@ -102,7 +102,8 @@ async def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
     password = os.environ.get("LANGNGHE_PASSWORD") or getpass.getpass("Mật khẩu / password: ")
     db = create_database(settings.database_url)
     try:
-        await create_staff(db, args.username, password, args.name or args.username, StaffRole(args.role), args.unit)
+        await create_staff(db, args.username, password, args.name or args.username, StaffRole(args.role), args.unit,
+                           province=args.province)
     except InvalidAction as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -126,6 +127,53 @@ async def cmd_export_corrections(settings: Settings, out: Path) -> int:
     return 0
 
 
+async def cmd_models(settings: Settings, action: str) -> int:
+    """`retrain` (progress printed as it comes), `models`, `model-rollback` (issue 9)."""
+    from bot.runtime import build_runtime
+    from handlers import InvalidAction
+    from handlers import model_registry as registry
+
+    runtime = await build_runtime(settings, progress=lambda _m: None)
+    paths = registry.default_paths(settings.nlu_model_path, Path(settings.config_path).resolve().parent / "var")
+    core = runtime.core
+    try:
+        if action == "retrain":
+            row = await registry.start(core, "cli")
+            task = asyncio.create_task(registry.retrain(core, row.id, paths))
+            shown = 0
+            while not task.done():
+                await asyncio.sleep(0.5)
+                shown = await _print_progress(core, row.id, shown)
+            version = await task
+            await _print_progress(core, row.id, shown)
+            print(f"{version.version}: {version.status.value}")
+            return 0 if version.status.value == "active" else 1
+        if action == "model-rollback":
+            print(f"serving {await registry.rollback(core, paths)}")
+            return 0
+        print(f"serving {core.nlu.version}")
+        for v in await registry.versions(core):
+            macro = v.metrics.get("macro_f1", {})
+            print(f"{v.version}\t{v.status.value}\tmacro-F1 {macro.get('old', '-')} -> {macro.get('new', '-')}"
+                  f"\tdata {v.data_hash[:12]}\t{v.examples} corrections")
+        return 0
+    except InvalidAction as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await core.db.dispose()
+
+
+async def _print_progress(core: Core, version_id: int, shown: int) -> int:
+    from storage import ModelVersion
+
+    async with core.db.sessions() as session:
+        row = await session.get(ModelVersion, version_id)
+    text = row.progress if row is not None else ""
+    print(text[shown:], end="", flush=True)
+    return len(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="langnghe", description="Lắng Nghe: citizens' feedback chatbots")
     sub = p.add_subparsers(dest="command", required=True)
@@ -137,6 +185,10 @@ def parser() -> argparse.ArgumentParser:
     staff.add_argument("--unit", help="unit key, e.g. union.bac-ninh (see `langnghe units`)")
     staff.add_argument("--role", choices=ROLES, default="staff")
     staff.add_argument("--name", help="display name")
+    staff.add_argument("--province", help="a supervisor's province (none: the whole country)")
+    sub.add_parser("retrain", help="retrain the NLU with accepted corrections; promote only if no label gets worse")
+    sub.add_parser("models", help="list NLU model versions with their metrics and data hash")
+    sub.add_parser("model-rollback", help="serve the model version that served before the current one")
     export = sub.add_parser("export-corrections", help="write the texts of misrouted cases (with the domain staff chose) and of cases whose "
                             "domain the citizen chose, "
                             "as NLU training data (Rasa YAML)")
@@ -165,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_migrate(settings))
     if args.command == "units":
         return asyncio.run(cmd_units(settings))
+    if args.command in ("retrain", "models", "model-rollback"):
+        return asyncio.run(cmd_models(settings, args.command))
     if args.command == "export-corrections":
         return asyncio.run(cmd_export_corrections(settings, args.out))
     return asyncio.run(cmd_create_staff(settings, args))

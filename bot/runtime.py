@@ -28,8 +28,10 @@ from handlers import (
     Settings,
     escalate_overdue,
     load_or_train,
+    model_registry,
     prepare_database,
     prune_sent,
+    retention,
     seed_demo_staff,
 )
 from handlers.demo import seed_demo_cases
@@ -124,6 +126,19 @@ class Runtime:
                     log.info("deleted %d delivered outbox rows older than %s", pruned, keep)
             except Exception:
                 log.exception("outbox pruning failed; will retry")
+            try:
+                paths = model_registry.default_paths(self.settings.nlu_model_path,
+                                                     Path(self.settings.config_path).resolve().parent / "var")
+                if served := await model_registry.sync_serving(self.core, paths):
+                    log.info("now serving NLU model version %s (changed from the command line)", served)
+            except Exception:
+                log.exception("checking the served NLU model version failed; will retry")
+            try:
+                keep = timedelta(days=self.settings.resolved_retention_days)
+                if anonymised := await retention.anonymise_expired(self.core, keep):
+                    log.info("anonymised %d closed cases past their retention", len(anonymised))
+            except Exception:
+                log.exception("anonymising closed cases failed; will retry")
 
     @property
     def zalo_webhook_secret(self) -> str:
@@ -167,6 +182,8 @@ async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
         if made:
             progress(f"{len(made)} hồ sơ mẫu (DEMO) cho {config.demo_province} / example cases")
     core = Core(db=db, nlu=port, config=config)
+    if nlu is None and (served := await model_registry.load_active(core)) is not None:
+        progress(f"NLU model version {served} (promoted) is serving")
     telegram = None
     if settings.telegram_bot_token:
         telegram = TelegramChannel(core, settings.telegram_bot_token, settings.telegram_api_base_url)
@@ -208,6 +225,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = create_web_app(runtime.core, session_secret(runtime.settings), https_only=https_only, lifespan=lifespan,
                          public_url=runtime.settings.public_url)
     app.state.media = runtime.media
+    app.state.model_paths = model_registry.default_paths(runtime.settings.nlu_model_path,
+                                                         Path(runtime.settings.config_path).resolve().parent / "var")
     app.include_router(webchat_router(runtime.core, ChatIdentity(session_secret(runtime.settings),
                                                                  https_only=https_only)))
     app.state.channels["web"] = ChannelHealth("web", state="up")  # served by this very app

@@ -63,7 +63,7 @@ def _check_password(password: str) -> None:
 
 async def create_staff(db: Database, username: str, password: str, display_name: str,
                        role: StaffRole = StaffRole.STAFF, unit_key: str | None = None,
-                       *, only_if_new: bool = False) -> StaffAccount | None:
+                       *, only_if_new: bool = False, province: str | None = None) -> StaffAccount | None:
     """Create or update an account (an update is a password reset: it ends the account's sessions).
 
     `only_if_new` leaves an existing account alone, active or not, and returns None: the demo seed
@@ -91,6 +91,8 @@ async def create_staff(db: Database, username: str, password: str, display_name:
             account.session_version += 1
         account.display_name, account.password_hash, account.role = display_name, password_hash, role
         account.unit_id, account.active = (unit.id if unit else None), True
+        # a supervisor's area (issue 9): one province, or None for the whole country
+        account.province = province if role is StaffRole.SUPERVISOR else None
     return account
 
 

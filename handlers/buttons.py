@@ -124,3 +124,10 @@ class Rate(ButtonData):
         if isinstance(value, bool) or str(value) not in {"1", "2", "3", "4", "5"}:
             raise ValueError(f"a rating is 1 to 5, not {value!r}")
         return int(str(value))
+
+
+class Erase(ButtonData):
+    """'Delete everything you hold about me?' (issue 9: the citizen's right to erasure)."""
+
+    prefix = "erase"
+    answer: Literal["yes", "no"]

@@ -43,6 +43,7 @@ async def open_case(turn: Turn) -> Case:
         domain=d.domain,
         nlu_label=nlu.get("label"),
         nlu_confidence=nlu.get("confidence"),
+        model_version=turn.core.nlu.version if nlu else None,
         domain_chosen_by=d.domain_by or "nlu",
         province=d.province,
         commune=d.commune,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers import consent, second, smalltalk
-from handlers.buttons import ButtonData, Confirm, Consent, ContactWay, Domain, Rate, SecondCase, Skip, parse
+from handlers import consent, data_rights, second, smalltalk
+from handlers.buttons import ButtonData, Confirm, Consent, ContactWay, Domain, Erase, Rate, SecondCase, Skip, parse
 from handlers.cases import (
     add_to_case,
     case_for_reply,
@@ -461,6 +461,9 @@ async def on_button(turn: Turn, data: str) -> None:
     button = parse(data)
     if button is None:
         turn.say("button.unknown")
+        return
+    if isinstance(button, Erase):   # the citizen's own data: answered whatever the consent
+        await data_rights.on_erase(turn, button.answer)
         return
     if isinstance(button, Consent):
         if not consent.has_consent(turn) or turn.conversation.state == CONSENT:

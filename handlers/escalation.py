@@ -1,4 +1,5 @@
-"""Overdue cases move up one level (commune -> province -> central) so they cannot be forgotten."""
+"""Overdue cases move up one level (commune -> province -> central) so they cannot be forgotten,
+and the supervisors of the case's province (and of the country) are told in their console."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,6 +8,7 @@ from sqlalchemy import select
 
 from handlers.core import Core
 from handlers.live import publish_committed
+from handlers.notices import already_told, notify_supervisors
 from handlers.units import unit_key
 from storage import Case, CaseEvent, CaseStatus, Unit, UnitLevel
 
@@ -31,11 +33,16 @@ async def escalate_overdue(core: Core) -> list[str]:
         for case in cases:
             key = parent_key(case.unit)
             parent = await session.scalar(select(Unit).where(Unit.key == key)) if key else None
-            if parent is None:
-                continue  # already at the top: it stays overdue and visible as such
+            if parent is None:  # already at the top: it stays overdue; supervisors hear of it once
+                if not await already_told(session, case, "overdue_top"):
+                    await notify_supervisors(session, case, "overdue_top",
+                                             f"{case.code} quá hạn ở {case.unit.name}", now)
+                continue
             session.add(CaseEvent(case_id=case.id, kind="escalated", actor="system", created_at=now,
                                   reason=f"quá hạn giải quyết từ {case.resolve_deadline.isoformat()}",
                                   data={"from_unit": case.unit.key, "to_unit": parent.key}))
+            await notify_supervisors(session, case, "overdue",
+                                     f"{case.code} quá hạn: chuyển từ {case.unit.name} lên {parent.name}", now)
             case.unit, case.unit_id = parent, parent.id
             case.escalation_level += 1
             case.resolve_deadline = now + timedelta(days=core.config.deadline_rule(case.domain).resolve_days / 3)

@@ -11,6 +11,7 @@ from handlers import dialogue
 from handlers.attachments import photo_signal, record_photo
 from handlers.commands import on_command, split_command
 from handlers.core import Core
+from handlers.data_rights import word_command
 from handlers.live import publish_committed
 from handlers.turn import Turn
 from handlers.types import Inbound, InboundKind, InboundResult
@@ -93,6 +94,8 @@ async def _dispatch(turn: Turn) -> None:
         turn.say("unsupported")
     elif (command := split_command(inbound.text)) is not None:
         await on_command(turn, *command)
+    elif (spoken := word_command(inbound.text)) is not None:   # "xóa dữ liệu của tôi", "my data"
+        await on_command(turn, spoken, "")
     else:
         await dialogue.on_text(turn, inbound.text)
 

@@ -13,8 +13,10 @@ from nlu import Analysis, Location
 class NluPort:
     """Async face of a loaded `nlu.NLU`; the classifier runs in a worker thread."""
 
-    def __init__(self, model: nlu.NLU) -> None:
+    def __init__(self, model: nlu.NLU, version: str = "base") -> None:
         self.model = model
+        # recorded on every case it labels; handlers/model_registry.py puts a new port on the core to switch
+        self.version = version
 
     async def analyse(self, text: str) -> Analysis:
         return await asyncio.to_thread(self.model.analyse, text)
@@ -56,7 +58,7 @@ def load_or_train(configured: Path | None, progress: Callable[[str], None] = pri
         progress(f"training the NLU model from {data_dir} into {path} (a few seconds)...")
         nlu.train(data_dir, path, progress=progress)
         stamp.write_text(fingerprint)
-    return NluPort(nlu.load(path))
+    return NluPort(nlu.load(path), version=f"base-{fingerprint[:10]}")
 
 
 def run_nlu_cli(argv: list[str]) -> int:

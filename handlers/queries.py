@@ -19,7 +19,8 @@ class CaseDetail:
 
 async def inbox(db: Database, staff: StaffAccount, status: CaseStatus | None = None,
                 open_only: bool = False, limit: int = 200, offset: int = 0) -> list[Case]:
-    """The staff member's own unit's cases (all units for moderators and admins): urgent first, then
+    """The staff member's own unit's cases (all units for moderators and admins, the province's for
+    a supervisor): urgent first, then
     the nearest deadline. `open_only` means every case still to be worked on (new, in progress,
     waiting on the citizen); `offset` pages through a long inbox."""
     async with db.sessions() as session:
@@ -33,6 +34,8 @@ def inbox_query(staff: StaffAccount, status: CaseStatus | None = None, open_only
     query = select(Case)
     if staff.role is StaffRole.STAFF:
         query = query.where(Case.unit_id == staff.unit_id)
+    elif staff.role is StaffRole.SUPERVISOR and staff.province is not None:   # issue 9: their province only
+        query = query.where(Case.province == staff.province)
     if status is not None:
         query = query.where(Case.status == status)
     elif open_only:

@@ -59,6 +59,7 @@ class DemoStaff(BaseModel):
     display_name: str
     role: Literal["staff", "moderator", "admin", "supervisor"] = "staff"
     unit: str | None = Field(default=None, description="unit key, e.g. union.bac-ninh")
+    province: str | None = Field(default=None, description="a supervisor's province (none: the whole country)")
 
 
 class DemoCase(BaseModel):
@@ -143,6 +144,8 @@ class Settings(BaseSettings):
     escalation_interval_seconds: float = 300.0
     outbox_retention_days: float = Field(default=30.0, gt=0, description="delivered outbox rows are deleted "
                                          "after this; the transcript keeps their text")
+    resolved_retention_days: float = Field(default=365.0, gt=0, description="resolved and cancelled cases are "
+                                           "anonymised this long after they closed (issue 9)")
 
     @property
     def base_url(self) -> str:

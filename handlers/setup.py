@@ -34,7 +34,7 @@ async def seed_demo_staff(db: Database, config: AppConfig) -> list[DemoLogin]:
     for staff in config.demo_staff:
         password = random_password()
         account = await create_staff(db, staff.username, password, staff.display_name, StaffRole(staff.role),
-                                     staff.unit, only_if_new=True)
+                                     staff.unit, only_if_new=True, province=staff.province)
         if account is not None:
             made.append(DemoLogin(account.username, password, staff.unit or staff.role))
     return made

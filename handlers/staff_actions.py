@@ -8,9 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.abuse import flag_if_abusive, is_abusive
 from handlers.buttons import Rate
 from handlers.clusters import regroup_after_domain_change
 from handlers.core import Core
+from handlers.correction_queue import queue_correction
 from handlers.deadlines import case_deadlines
 from handlers.dialogue import DRAFTING
 from handlers.errors import CaseNotFound, InvalidAction
@@ -18,13 +20,24 @@ from handlers.live import publish_committed
 from handlers.outbox import queue_message
 from handlers.texts import render
 from handlers.types import Button
+from nlu import Analysis
 from storage import Case, CaseEvent, CaseStatus, Conversation, StaffAccount, StaffRole, Unit
 
 MAX_REPLY = 3500
 
 
 def can_view(staff: StaffAccount, case: Case) -> bool:
-    return staff.role in (StaffRole.ADMIN, StaffRole.MODERATOR) or case.unit_id == staff.unit_id
+    return (staff.role in (StaffRole.ADMIN, StaffRole.MODERATOR) or case.unit_id == staff.unit_id
+            or can_supervise(staff, case))
+
+
+def can_supervise(staff: StaffAccount, case: Case) -> bool:
+    """A supervisor's area is one province (the case's place), or the whole country."""
+    return staff.role is StaffRole.SUPERVISOR and (staff.province is None or case.province == staff.province)
+
+
+def can_reassign(staff: StaffAccount, case: Case) -> bool:
+    return can_act(staff, case) or can_supervise(staff, case)
 
 
 def can_act(staff: StaffAccount, case: Case) -> bool:
@@ -36,9 +49,12 @@ def can_see_personal(staff: StaffAccount, case: Case) -> bool:
     return can_act(staff, case)
 
 
-async def _case_for_action(session: AsyncSession, staff: StaffAccount, code: str) -> Case:
+Allowed = Callable[[StaffAccount, Case], bool]
+
+
+async def _case_for_action(session: AsyncSession, staff: StaffAccount, code: str, allowed: Allowed = can_act) -> Case:
     case = await session.scalar(select(Case).where(Case.code == code.upper()).with_for_update(of=Case))
-    if case is None or not can_act(staff, case):
+    if case is None or not allowed(staff, case):
         raise CaseNotFound(code)
     return case
 
@@ -80,11 +96,23 @@ def _accept(case: Case, session: AsyncSession, staff: StaffAccount, now: datetim
 Change = Callable[[AsyncSession, Case, datetime], Awaitable[None]]
 
 
-async def _on_open_case(core: Core, staff: StaffAccount, code: str, change: Change) -> Case:
+async def _rude(core: Core, body: str) -> Analysis | None:
+    """Staff's words to a citizen are read for abuse too (off the event loop, before the transaction)."""
+    analysis = await core.nlu.analyse(body)
+    return analysis if is_abusive(analysis) else None
+
+
+async def _flag_rude(session: AsyncSession, case: Case, rude: Analysis | None, now: datetime) -> None:
+    """Sent all the same (moderators judge, the system does not censor), and the chat is flagged."""
+    if rude is not None and (conversation := await session.get(Conversation, case.conversation_id)) is not None:
+        flag_if_abusive(session, conversation, None, rude, now, "staff_to_citizen")
+
+
+async def _on_open_case(core: Core, staff: StaffAccount, code: str, change: Change, allowed: Allowed = can_act) -> Case:
     """The shape of every staff action: one transaction on an open case of the staff's unit,
     then a wake-up for the channel sender once the change (and its notification) is committed."""
     async with core.db.transaction() as session:
-        case = await _case_for_action(session, staff, code)
+        case = await _case_for_action(session, staff, code, allowed)
         _require_open(case)
         await change(session, case, core.clock())
     core.signal.wake([case.channel])
@@ -101,9 +129,11 @@ async def do_accept_case(core: Core, staff: StaffAccount, code: str) -> Case:
 
 async def do_reply_to_citizen(core: Core, staff: StaffAccount, code: str, text: str) -> Case:
     body = _text(text, "reply")
+    rude = await _rude(core, body)
 
     async def change(session: AsyncSession, case: Case, now: datetime) -> None:
         _accept(case, session, staff, now)
+        await _flag_rude(session, case, rude, now)
         _event(session, case, "staff_reply", staff, now, text=body)
         await _notify(session, case, "staff.reply", f"staff:{staff.username}", text=body)
 
@@ -139,6 +169,8 @@ async def do_reassign_case(core: Core, staff: StaffAccount, code: str, unit_key:
         _event(session, case, "reassigned", staff, now, reason=why, from_unit=case.unit.key, to_unit=target.key,
                from_domain=case.domain, to_domain=target.domain, misroute=case.domain != target.domain)
         moved_domain = case.domain != target.domain
+        if moved_domain:   # a misroute: the corrections queue decides whether it teaches the NLU
+            queue_correction(session, case, "staff", f"staff:{staff.username}", target.domain, why, now)
         case.unit, case.unit_id, case.domain = target, target.id, target.domain
         if moved_domain:
             await regroup_after_domain_change(session, case)
@@ -146,7 +178,7 @@ async def do_reassign_case(core: Core, staff: StaffAccount, code: str, unit_key:
         case.accept_deadline, _ = case_deadlines(core.config, target.domain, case.urgent, now)
         await _notify(session, case, "staff.reassigned", "system")
 
-    return await _on_open_case(core, staff, code, change)
+    return await _on_open_case(core, staff, code, change, can_reassign)
 
 
 async def do_resolve_case(core: Core, staff: StaffAccount, code: str, result: str) -> Case:

@@ -376,3 +376,42 @@ def render(key: str, language: str = "vi", params: Mapping[str, Any] | None = No
     entry = CATALOGUE[key]
     template = entry.get(language) or entry["vi"]
     return template.format(**params) if params else template
+
+
+# --- issue 9: citizens' data rights, supervisors' deadline extensions ---
+CATALOGUE.update({
+    "data.shown": {
+        "vi": "Dữ liệu chúng tôi đang lưu về bạn:\n• Kênh: {channel}\n• Tên hiển thị: {name}\n"
+        "• Đồng ý xử lý dữ liệu ngày: {consent}\n• Tin nhắn: {messages}\n• Phản ánh:\n{cases}\n\n"
+        "Gõ /xoa để xóa dữ liệu của bạn (các phản ánh được ẩn danh, chỉ giữ số liệu thống kê).",
+        "en": "What we hold about you:\n• Channel: {channel}\n• Display name: {name}\n"
+        "• Consent given on: {consent}\n• Messages: {messages}\n• Reports:\n{cases}\n\n"
+        "Type /delete to delete your data (your reports are anonymised; only statistics stay).",
+    },
+    "data.case_line": {
+        "vi": "  {code} ({status}), địa bàn: {place}, điện thoại: {phone}\n  «{text}»",
+        "en": "  {code} ({status}), place: {place}, phone: {phone}\n  «{text}»",
+    },
+    "data.has_messages": {"vi": "có, các tin bạn đã gửi trong cuộc trò chuyện này", "en": "yes, what you wrote in this chat"},
+    "data.no_messages": {"vi": "không còn tin nào", "en": "none left"},
+    "data.no_cases": {"vi": "  (không có)", "en": "  (none)"},
+    "data.erase_ask": {
+        "vi": "Bạn muốn xóa toàn bộ dữ liệu cá nhân của mình? Nội dung tin nhắn, số điện thoại, vị trí và ảnh sẽ bị xóa; "
+        "các phản ánh được ẩn danh (chỉ giữ số liệu thống kê) và không thể khôi phục.",
+        "en": "Delete all your personal data? Your messages, phone number, location and photos are deleted; your "
+        "reports are anonymised (only statistics stay). This cannot be undone.",
+    },
+    "data.erased": {
+        "vi": "Đã xóa dữ liệu cá nhân của bạn; {cases} phản ánh đã được ẩn danh. Nếu nhắn tiếp, bạn sẽ được hỏi đồng ý lại.",
+        "en": "Your personal data is deleted; {cases} report(s) anonymised. If you write again, we will ask for "
+        "your consent again.",
+    },
+    "data.erase_kept": {"vi": "Đã giữ nguyên, không xóa gì.", "en": "Nothing was deleted."},
+    "data.erased_marker": {"vi": "(đã xóa theo yêu cầu của người dân)", "en": "(deleted at the citizen's request)"},
+    "button.erase_yes": {"vi": "Xóa dữ liệu của tôi", "en": "Delete my data"},
+    "button.erase_no": {"vi": "Không xóa", "en": "Keep it"},
+    "supervisor.extended": {
+        "vi": "Hạn giải quyết hồ sơ {code} được gia hạn đến {deadline}.",
+        "en": "The deadline of case {code} was extended to {deadline}.",
+    },
+})

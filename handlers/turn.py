@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import draft as drafts
+from handlers.abuse import flag_if_abusive, is_abusive
 from handlers.buttons import ButtonData
 from handlers.core import Core
 from handlers.draft import Draft
@@ -31,6 +32,7 @@ class Turn:
     danger_said: bool = False  # the emergency numbers are in this turn's replies already
     _draft: Draft | None = field(default=None, init=False, repr=False)
     _analyses: dict[str, Analysis] = field(default_factory=dict, init=False, repr=False)
+    _abuse_noted: bool = field(default=False, init=False, repr=False)
 
     # --- the draft: the only place that reads or writes conversation.draft ---------------------
 
@@ -59,7 +61,20 @@ class Turn:
         """The NLU's reading of `text`, asked once per turn however many steps need it."""
         if text not in self._analyses:
             self._analyses[text] = await self.core.nlu.analyse(text)
+            await self._note_abuse(text)
         return self._analyses[text]
+
+    async def _note_abuse(self, text: str) -> None:
+        """An abusive message puts the chat in the moderators' flagged queue. Only this turn's own
+        words count: a story that swore earlier does not make today's polite message abusive."""
+        own = self.inbound.text.strip()
+        if self._abuse_noted or not own or not is_abusive(self._analyses[text]):
+            return
+        if text.strip() != own:
+            await self.analyse(own)   # judged on its own; that analysis notes it if it is abusive
+            return
+        self._abuse_noted = True
+        flag_if_abusive(self.session, self.conversation, self.message.id, self._analyses[text], self.core.clock())
 
     # --- replies -------------------------------------------------------------------------------
 

@@ -100,7 +100,7 @@ class StaffRole(str, enum.Enum):
     STAFF = "staff"
     MODERATOR = "moderator"
     ADMIN = "admin"
-    SUPERVISOR = "supervisor"   # oversees units' work (issue 9 gives it its pages)
+    SUPERVISOR = "supervisor"   # every unit's cases of one province (or the country): issue 9
 
 
 class Citizen(Base):
@@ -134,6 +134,9 @@ class Conversation(Base):
     draft: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Moderation (issue 9): when something put the chat in the flagged queue, when a moderator read it.
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     citizen: Mapped[Citizen] = relationship(lazy="joined")
 
@@ -195,6 +198,8 @@ class Case(Base):
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # What the similarity comparison needs, computed once when the case is created.
     similarity_key: Mapped[str | None] = mapped_column(Text)
+    # The NLU model version that labelled the case (issue 9: handlers/model_registry.py).
+    model_version: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # Web chat: sha256 of the secret shown once with the code; code + secret resume the chat elsewhere.
@@ -290,6 +295,8 @@ class StaffAccount(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Sessions carry this number; logout and a password change bump it, so copies of old cookies die.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A supervisor's province; None for a supervisor of the whole country (issue 9).
+    province: Mapped[str | None] = mapped_column(String(64))
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 
@@ -322,4 +329,95 @@ class Attachment(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- issue 9: moderation, personal-data audit, corrections, model versions, supervisors' notices ---
+
+class ModerationEvent(Base):
+    """What moderators and the abuse detector did to a conversation, and every reveal of personal
+    data: who, when, why, which case. Append-only; the audit-log page reads it."""
+
+    __tablename__ = "moderation_event"
+    __table_args__ = (Index("ix_moderation_event_kind", "kind", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CorrectionStatus(str, enum.Enum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Correction(Base):
+    """A domain someone said a case should have had: waits for a moderator's yes or no; accepted
+    ones become (masked) training examples."""
+
+    __tablename__ = "correction"
+    __table_args__ = (_one_of("correction", "status", CorrectionStatus),
+                      Index("ix_correction_status", "status", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    source: Mapped[str] = mapped_column(String(16))            # "moderator" or "staff"
+    actor: Mapped[str] = mapped_column(String(64))
+    from_domain: Mapped[str] = mapped_column(String(16))
+    to_domain: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)                    # masked when it is written
+    reason: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[CorrectionStatus] = mapped_column(_enum(CorrectionStatus), default=CorrectionStatus.PENDING)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ModelStatus(str, enum.Enum):
+    TRAINING = "training"
+    FAILED = "failed"
+    REJECTED = "rejected"      # evaluated, regressed: never served
+    CANDIDATE = "candidate"    # evaluated, not promoted (yet)
+    ACTIVE = "active"          # the one serving
+    RETIRED = "retired"        # served before
+
+
+class ModelVersion(Base):
+    """One trained NLU model: its file, the hash of the data it learnt from, its metrics and the
+    comparison with the model it would replace."""
+
+    __tablename__ = "model_version"
+    __table_args__ = (_one_of("model_version", "status", ModelStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+    data_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[ModelStatus] = mapped_column(_enum(ModelStatus), default=ModelStatus.TRAINING)
+    progress: Mapped[str] = mapped_column(Text, default="")
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    examples: Mapped[int] = mapped_column(Integer, default=0)
+    started_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StaffNotice(Base):
+    """A short notice in one staff member's console (a case escalated past its deadline)."""
+
+    __tablename__ = "staff_notice"
+    __table_args__ = (Index("ix_staff_notice_unread", "staff_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_account.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

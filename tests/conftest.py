@@ -72,7 +72,7 @@ async def _prepare(db: Database, config: AppConfig, nlu_port: NluPort) -> None:
     await prepare_database(db, config, nlu_port.provinces())
     for staff in config.demo_staff:
         await create_staff(db, staff.username, STAFF_PASSWORDS.get(staff.username, f"demo-{staff.username}"), staff.display_name,
-                           StaffRole(staff.role), staff.unit)
+                           StaffRole(staff.role), staff.unit, province=staff.province)
     await db.dispose()
 
 

@@ -16,7 +16,21 @@ from handlers import Core
 from web.deps import LoginRequired
 from web.errors import http_error
 from web.ratelimit import Limits
-from web.routers import auth, cases_api, console, docs, health, home, live, media, nlu_api
+from web.routers import (  # issue 9
+    audit,
+    auth,
+    cases_api,
+    console,
+    corrections,
+    docs,
+    health,
+    home,
+    live,
+    media,
+    nlu_api,
+    review,
+    supervise,
+)
 from web.security import BodyLimit, JsonCsrfGuard, SecurityHeaders, validation_error
 
 
@@ -38,6 +52,8 @@ def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
     for module in (home, auth, console, cases_api, nlu_api, health, media, docs):
         app.include_router(module.router)
     app.include_router(live.router)  # issue 7: the console's live view (server push)
+    for module in (review, audit, corrections, supervise):   # issue 9: moderators, supervisors
+        app.include_router(module.router)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
 

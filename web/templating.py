@@ -44,6 +44,30 @@ EVENT_LABELS = {
 }
 
 
+EVENT_LABELS.update({   # issue 9
+    "domain_corrected": "Kiểm duyệt sửa lĩnh vực",
+    "place_corrected": "Kiểm duyệt sửa địa bàn",
+    "sent_to_supervisor": "Chuyển giám sát viên",
+    "deadline_extended": "Gia hạn giải quyết",
+})
+MODERATION_LABELS = {
+    "abuse_detected": "Tự động gắn cờ: lời lẽ xúc phạm",
+    "flagged": "Gắn cờ lạm dụng",
+    "reviewed": "Đã duyệt",
+    "note": "Ghi chú kiểm duyệt",
+    "revealed": "Xem dữ liệu cá nhân",
+    "domain_corrected": "Sửa lĩnh vực",
+    "place_corrected": "Sửa địa bàn",
+    "sent_to_supervisor": "Chuyển giám sát viên",
+    "correction_accepted": "Chấp nhận sửa nhãn",
+    "correction_rejected": "Từ chối sửa nhãn",
+    "data_erased": "Người dân xóa dữ liệu",
+    "reassigned": "Chuyển đơn vị",
+    "escalated": "Chuyển lên cấp trên",
+    "deadline_extended": "Gia hạn giải quyết",
+}
+
+
 def actor_name(actor: str) -> str:
     kind, _, who = actor.partition(":")
     return {"citizen": "Người dân", "system": "Hệ thống"}.get(kind, who or actor)
@@ -58,5 +82,7 @@ templates.env.filters["actor"] = actor_name
 templates.env.filters["mask"] = mask_personal
 # The console's live view (web/static/console.js) places these sentences; they live in the catalogue.
 LIVE_TEXTS = {key.removeprefix("console."): entry["vi"] for key, entry in CATALOGUE.items() if key.startswith("console.live_")}
+MODEL_STATUS = {"training": "Đang huấn luyện", "failed": "Lỗi", "rejected": "Không đạt (kém đi)",
+                "candidate": "Ứng viên", "active": "Đang dùng", "retired": "Đã thay thế"}
 templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, DOMAIN_LABELS=DOMAIN_LABELS, EVENT_LABELS=EVENT_LABELS,
-                             LIVE_TEXTS=LIVE_TEXTS)
+                             MODERATION_LABELS=MODERATION_LABELS, MODEL_STATUS=MODEL_STATUS, LIVE_TEXTS=LIVE_TEXTS)
