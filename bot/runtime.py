@@ -200,7 +200,8 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     app = create_web_app(runtime.core, session_secret(runtime.settings),
                          https_only=(runtime.settings.public_url or "").startswith("https://"), lifespan=lifespan,
-                         public_url=runtime.settings.public_url)
+                         public_url=runtime.settings.public_url,
+                         open311_api_keys=runtime.settings.open311_api_keys)
     app.state.media = runtime.media
     app.include_router(webchat_router(runtime.core))
     app.state.channels["web"] = ChannelHealth("web", state="up")  # served by this very app

@@ -322,6 +322,50 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "weekday.4": {"vi": "thứ Sáu", "en": "Friday"},
     "weekday.5": {"vi": "thứ Bảy", "en": "Saturday"},
     "weekday.6": {"vi": "Chủ nhật", "en": "Sunday"},
+    # --- issue 10: public board, Open311, open data ---
+    "open311.notice": {
+        "vi": "Đã chuyển đến {unit}, hạn giải quyết {deadline}.",
+        "en": "Sent to {unit}, to be resolved {deadline}.",
+    },
+    "open311.error.api_key": {
+        "vi": "Thiếu api_key hoặc api_key không hợp lệ: không thể tạo yêu cầu.",
+        "en": "Missing or invalid api_key: the request cannot be created.",
+    },
+    "open311.error.service": {
+        "vi": "Không có dịch vụ mã {code}.", "en": "There is no service with code {code}.",
+    },
+    "open311.error.request": {
+        "vi": "Không có yêu cầu {code}.", "en": "There is no request {code}.",
+    },
+    "open311.error.description": {
+        "vi": "Cần có description: nội dung phản ánh.", "en": "description is required: what the problem is.",
+    },
+    "open311.error.too_long": {
+        "vi": "description dài quá {limit} ký tự.", "en": "description is longer than {limit} characters.",
+    },
+    "open311.error.location": {
+        "vi": "Cần vị trí: lat và long (WGS84), hoặc address_string.",
+        "en": "A location is required: lat and long (WGS84), or address_string.",
+    },
+    "open311.error.field": {
+        "vi": "Giá trị của {field} không hợp lệ.", "en": "The value of {field} is not valid.",
+    },
+    "open311.error.dates": {
+        "vi": "start_date phải trước end_date.", "en": "start_date must come before end_date.",
+    },
+    "open311.error.window": {
+        "vi": "Khoảng thời gian tìm kiếm không được quá 90 ngày.", "en": "The date range may not span more than 90 days.",
+    },
+    "open311.error.status": {
+        "vi": "status chỉ nhận open hoặc closed, không nhận {value}.",
+        "en": "status takes open or closed, not {value}.",
+    },
+    "open311.error.format": {
+        "vi": "Định dạng chỉ có .json hoặc .xml.", "en": "The format is .json or .xml.",
+    },
+    "open311.error.not_found": {
+        "vi": "Không có phương thức này trong GeoReport v2.", "en": "There is no such GeoReport v2 method.",
+    },
 }
 
 

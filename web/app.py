@@ -16,16 +16,18 @@ from handlers import Core
 from web.deps import LoginRequired
 from web.errors import http_error
 from web.ratelimit import Limits
-from web.routers import auth, cases_api, console, docs, health, home, media, nlu_api
+from web.routers import auth, cases_api, console, docs, health, home, media, nlu_api, open311
 from web.security import BodyLimit, JsonCsrfGuard, SecurityHeaders, validation_error
 
 
 def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
                    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
-                   public_url: str | None = None, limits: Limits | None = None) -> FastAPI:
+                   public_url: str | None = None, limits: Limits | None = None,
+                   open311_api_keys: tuple[str, ...] = ()) -> FastAPI:
     app = FastAPI(title="Lắng Nghe", version="0.1.0", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.core = core
     app.state.limits = limits or Limits()
+    app.state.open311_api_keys = open311_api_keys  # parsed once in Settings
     app.state.channels = {}  # name -> ChannelHealth, for /readyz (bot/ registers its channels)
     # SameSite=strict keeps other sites from riding a staff member's session; forms also carry a token.
     app.add_middleware(SessionMiddleware, secret_key=secret_key, same_site="strict", https_only=https_only,
@@ -37,6 +39,7 @@ def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
     app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
     for module in (home, auth, console, cases_api, nlu_api, health, media, docs):
         app.include_router(module.router)
+    app.include_router(open311.router)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
 
