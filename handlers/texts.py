@@ -366,6 +366,154 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "open311.error.not_found": {
         "vi": "Không có phương thức này trong GeoReport v2.", "en": "There is no such GeoReport v2 method.",
     },
+    "board.title": {
+        "vi": 'Công khai: tiếp nhận và giải quyết phản ánh',
+        "en": 'Public board: feedback received and resolved',
+    },
+    "board.intro": {
+        "vi": 'Số liệu tổng hợp, không có thông tin cá nhân hay nội dung phản ánh. Số dưới 5 được ghi "< 5".',
+        "en": 'Totals only: no personal data and no citizens\' words. Counts under 5 show as "< 5".',
+    },
+    "board.switch": {
+        "vi": 'English',
+        "en": 'Tiếng Việt',
+    },
+    "board.domain": {
+        "vi": 'Lĩnh vực',
+        "en": 'Domain',
+    },
+    "board.province": {
+        "vi": 'Tỉnh/thành phố',
+        "en": 'Province',
+    },
+    "board.period": {
+        "vi": 'Thời gian',
+        "en": 'Period',
+    },
+    "board.show": {
+        "vi": 'Xem',
+        "en": 'Show',
+    },
+    "board.all_domains": {
+        "vi": 'Tất cả lĩnh vực',
+        "en": 'All domains',
+    },
+    "board.all_provinces": {
+        "vi": 'Cả nước',
+        "en": 'Whole country',
+    },
+    "board.period.4w": {
+        "vi": '4 tuần qua',
+        "en": 'Last 4 weeks',
+    },
+    "board.period.12w": {
+        "vi": '12 tuần qua',
+        "en": 'Last 12 weeks',
+    },
+    "board.period.52w": {
+        "vi": '52 tuần qua',
+        "en": 'Last 52 weeks',
+    },
+    "board.period.all": {
+        "vi": 'Từ trước đến nay',
+        "en": 'All time',
+    },
+    "board.received": {
+        "vi": 'Đã tiếp nhận',
+        "en": 'Received',
+    },
+    "board.problems": {
+        "vi": 'Vấn đề (gộp phản ánh trùng)',
+        "en": 'Problems (similar reports once)',
+    },
+    "board.resolved": {
+        "vi": 'Đã giải quyết',
+        "en": 'Resolved',
+    },
+    "board.on_time": {
+        "vi": 'Đúng hạn',
+        "en": 'On time',
+    },
+    "board.first_answer": {
+        "vi": 'Trả lời lần đầu (trung vị)',
+        "en": 'First answer (median)',
+    },
+    "board.resolution": {
+        "vi": 'Giải quyết xong (trung vị)',
+        "en": 'Resolution (median)',
+    },
+    "board.reopened": {
+        "vi": 'Mở lại',
+        "en": 'Reopened',
+    },
+    "board.rating": {
+        "vi": 'Hài lòng (1-5)',
+        "en": 'Satisfaction (1-5)',
+    },
+    "board.ratings": {
+        "vi": '{n} lượt đánh giá',
+        "en": '{n} ratings',
+    },
+    "board.hours": {
+        "vi": '{n} giờ',
+        "en": '{n} h',
+    },
+    "board.days": {
+        "vi": '{n} ngày',
+        "en": '{n} days',
+    },
+    "board.none": {
+        "vi": '—',
+        "en": '—',
+    },
+    "board.by_domain": {
+        "vi": 'Theo lĩnh vực',
+        "en": 'By domain',
+    },
+    "board.by_province": {
+        "vi": 'Theo tỉnh/thành phố',
+        "en": 'By province',
+    },
+    "board.trend": {
+        "vi": '12 tuần gần nhất: tiếp nhận và giải quyết mỗi tuần',
+        "en": 'The last 12 weeks: received and resolved per week',
+    },
+    "board.trend_label": {
+        "vi": 'Tuần bắt đầu {week}: tiếp nhận {received}, giải quyết {resolved}',
+        "en": 'Week of {week}: {received} received, {resolved} resolved',
+    },
+    "board.updated": {
+        "vi": 'Cập nhật lúc {time}; số liệu được tính lại định kỳ.',
+        "en": 'Updated at {time}; the figures are recomputed periodically.',
+    },
+    "board.definitions": {
+        "vi": 'Đúng hạn: trong số phản ánh đã đến hạn hoặc đã giải quyết, tỷ lệ giải quyết trước hạn của chính phản ánh đó. Trả lời lần đầu: lần đầu cán bộ trả lời, hỏi thêm hoặc báo kết quả. Tỷ lệ, trung vị và điểm trung bình chỉ hiện khi có từ 5 phản ánh.',
+        "en": 'On time: of the cases whose own deadline has come or that are resolved, the share resolved by that deadline. First answer: the first reply, question or result staff sent. Shares, medians and averages show only from 5 cases.',
+    },
+    "board.open_data": {
+        "vi": 'Dữ liệu mở',
+        "en": 'Open data',
+    },
+    "board.open_data_text": {
+        "vi": 'Tải số liệu tổng hợp theo tuần, lĩnh vực và tỉnh/thành phố (giấy phép CC BY 4.0):',
+        "en": 'Download the weekly totals per domain and province (licence CC BY 4.0):',
+    },
+    "board.chat_link": {
+        "vi": 'Gửi phản ánh',
+        "en": 'Send feedback',
+    },
+    "board.link": {
+        "vi": 'Công khai kết quả',
+        "en": 'Public results',
+    },
+    "board.legend_received": {
+        "vi": 'tiếp nhận',
+        "en": 'received',
+    },
+    "board.legend_resolved": {
+        "vi": 'giải quyết',
+        "en": 'resolved',
+    },
 }
 
 

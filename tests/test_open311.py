@@ -226,7 +226,7 @@ async def test_a_chat_report_and_a_posted_one_reach_the_same_unit_but_only_the_p
         chat_code = await report_wage_case(citizen)
     posted = await _file(base, description="công ty nợ lương 3 tháng, em ở Bắc Ninh", address_string="Bắc Ninh")
     async with runtime.core.db.sessions() as session:
-        units = dict((await session.execute(select(Case.code, Case.unit_id))).tuples().all())
+        units = {code: unit for code, unit in (await session.execute(select(Case.code, Case.unit_id))).all()}
     assert units[chat_code] == units[posted]
     listed = await asyncio.to_thread(GeoReport(base).get_service_requests)
     assert [r["service_request_id"] for r in listed] == [posted]

@@ -16,7 +16,7 @@ from handlers import Core
 from web.deps import LoginRequired
 from web.errors import http_error
 from web.ratelimit import Limits
-from web.routers import auth, cases_api, console, docs, health, home, media, nlu_api, open311
+from web.routers import auth, board, cases_api, console, docs, health, home, media, nlu_api, open311
 from web.security import BodyLimit, JsonCsrfGuard, SecurityHeaders, validation_error
 
 
@@ -40,6 +40,7 @@ def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
     for module in (home, auth, console, cases_api, nlu_api, health, media, docs):
         app.include_router(module.router)
     app.include_router(open311.router)
+    app.include_router(board.router)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
 
