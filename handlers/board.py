@@ -24,6 +24,7 @@ import asyncio
 import logging
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -32,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from handlers.similarity import Signature
 from nlu import LABELS
 from storage import Case, CaseEvent, CaseStatus, Database
 
@@ -44,6 +46,7 @@ WEEKS = 12
 SMALL = 5
 ANSWER_KINDS = ("staff_reply", "information_requested", "resolved")
 REOPENED = "reopened"
+TOP_TOPICS = 3
 
 Cell = tuple[str, str, str]  # (period, domain or ALL, province or ALL)
 
@@ -62,6 +65,7 @@ class CaseRow:
     cluster_id: int | None
     first_answer_at: datetime | None
     reopened: bool
+    topics: tuple[str, ...] = ()   # problem concepts of the clustering ("wage", "land"...), never words
 
 
 @dataclass
@@ -76,6 +80,7 @@ class _Acc:
     answer_hours: list[float] = field(default_factory=list)
     resolve_hours: list[float] = field(default_factory=list)
     ratings: list[int] = field(default_factory=list)
+    topics: Counter[str] = field(default_factory=Counter)
 
     def add(self, row: CaseRow, now: datetime) -> None:
         self.received += 1
@@ -94,6 +99,7 @@ class _Acc:
             self.on_time += row.resolved_at is not None and row.resolved_at <= row.resolve_deadline
         if row.rating is not None:
             self.ratings.append(row.rating)
+        self.topics.update(row.topics)
 
     def figures(self) -> Figures:
         return Figures(
@@ -101,7 +107,8 @@ class _Acc:
             due=self.due, on_time=self.on_time, reopened=self.reopened,
             answered=len(self.answer_hours), answer_hours=_median(self.answer_hours),
             resolve_hours=_median(self.resolve_hours), rated=len(self.ratings),
-            rating=round(statistics.fmean(self.ratings), 2) if self.ratings else None)
+            rating=round(statistics.fmean(self.ratings), 2) if self.ratings else None,
+            topics=tuple(self.topics.most_common(TOP_TOPICS)))
 
 
 def _hours(span: timedelta) -> float:
@@ -136,6 +143,7 @@ class Figures:
     resolve_hours: float | None = None
     rated: int = 0
     rating: float | None = None
+    topics: tuple[tuple[str, int], ...] = ()
 
     def public(self) -> dict[str, Any]:
         return {
@@ -148,6 +156,7 @@ class Figures:
             "median_resolution_hours": self.resolve_hours if self.resolved >= SMALL else None,
             "rating_avg": self.rating if self.rated >= SMALL else None,
             "rating_count": shown_count(self.rated),
+            "topics": [{"topic": name, "count": shown_count(n)} for name, n in self.topics],
         }
 
 
@@ -227,11 +236,18 @@ async def load_rows(db: Database) -> list[CaseRow]:
             select(CaseEvent.case_id).where(CaseEvent.kind == REOPENED).distinct())).all())
         result = await session.execute(
             select(Case.id, Case.domain, Case.province, Case.status, Case.created_at, Case.resolve_deadline,
-                   Case.resolved_at, Case.rating, Case.cluster_id)
+                   Case.resolved_at, Case.rating, Case.cluster_id, Case.similarity_key)
             .where(Case.status != CaseStatus.CANCELLED))
         return [CaseRow(domain, province, status, created, deadline, resolved, rating, cluster,
-                        _aware(answers.get(case_id)), case_id in reopened)
-                for case_id, domain, province, status, created, deadline, resolved, rating, cluster in result.all()]
+                        _aware(answers.get(case_id)), case_id in reopened, topics_of(key))
+                for case_id, domain, province, status, created, deadline, resolved, rating, cluster, key in result.all()]
+
+
+def topics_of(similarity_key: str | None) -> tuple[str, ...]:
+    """The problem concepts the clustering found in a report (its stored key), without the '#'."""
+    if not similarity_key:
+        return ()
+    return tuple(sorted(t[1:] for t in Signature.from_text(similarity_key).topics))
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -514,6 +514,60 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "vi": 'giải quyết',
         "en": 'resolved',
     },
+    "topic.wage": {"vi": 'tiền lương, thu nhập', "en": 'wages and pay'},
+    "topic.insurance": {"vi": 'bảo hiểm', "en": 'social insurance'},
+    "topic.overtime": {"vi": 'tăng ca, giờ làm', "en": 'overtime and hours'},
+    "topic.dismissal": {"vi": 'mất việc, sa thải', "en": 'dismissal'},
+    "topic.safety": {"vi": 'an toàn lao động', "en": 'workplace safety'},
+    "topic.land": {"vi": 'đất đai, đền bù', "en": 'land and compensation'},
+    "topic.pollution": {"vi": 'ô nhiễm môi trường', "en": 'pollution'},
+    "topic.farm_input": {"vi": 'vật tư nông nghiệp', "en": 'farm inputs'},
+    "topic.price": {"vi": 'giá cả, tiêu thụ nông sản', "en": 'crop prices and sales'},
+    "topic.water": {"vi": 'thủy lợi, ngập, hạn', "en": 'irrigation, floods, drought'},
+    "topic.violence": {"vi": 'bạo lực', "en": 'violence'},
+    "topic.harassment": {"vi": 'quấy rối', "en": 'harassment'},
+    "topic.road": {"vi": 'đường sá, chiếu sáng', "en": 'roads and lighting'},
+    "topic.drugs": {"vi": 'ma túy, tụ tập', "en": 'drugs and gatherings'},
+    "topic.school": {"vi": 'trường học, học phí', "en": 'schools and fees'},
+    "topic.pension": {"vi": 'chế độ, trợ cấp', "en": 'benefits and pensions'},
+    "topic.owed": {"vi": 'chậm trả, nợ', "en": 'unpaid, late payment'},
+    "topic.contract": {"vi": 'hợp đồng', "en": 'contracts'},
+    "board.topics": {
+        "vi": 'Vấn đề nổi bật',
+        "en": 'Top problems',
+    },
+    "board.map": {
+        "vi": 'Bản đồ',
+        "en": 'Map',
+    },
+    "board.map_title": {
+        "vi": 'Bản đồ phản ánh dân sinh theo tỉnh/thành phố',
+        "en": 'Map of livelihood problems by province',
+    },
+    "board.metric": {
+        "vi": 'Tô màu theo',
+        "en": 'Colour by',
+    },
+    "board.metric.received": {
+        "vi": 'Số phản ánh',
+        "en": 'Reports',
+    },
+    "board.metric.on_time": {
+        "vi": 'Tỷ lệ đúng hạn',
+        "en": 'On-time rate',
+    },
+    "board.metric.rating": {
+        "vi": 'Mức hài lòng',
+        "en": 'Satisfaction',
+    },
+    "board.map_note": {
+        "vi": 'Vòng tròn đặt tại vị trí đại diện của mỗi tỉnh/thành phố; vùng nhạt là diện tích gần đúng (bao lồi các trung tâm xã), không phải đường địa giới. Dữ liệu địa lý: gói vietnamadminunits (MIT).',
+        "en": "Circles sit at each province's point; the pale areas are approximate (convex hulls of commune centres), not borders. Geography: the vietnamadminunits package (MIT).",
+    },
+    "board.map_list": {
+        "vi": 'Danh sách tỉnh/thành phố (không cần bản đồ)',
+        "en": 'Provinces as a list (no map needed)',
+    },
 }
 
 

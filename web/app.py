@@ -37,6 +37,7 @@ def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
     app.add_middleware(SecurityHeaders, https_only=https_only)  # outermost: refusals get the headers too
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
+    app.mount("/vendor/leaflet", StaticFiles(directory=board.leaflet_dir()), name="leaflet")
     for module in (home, auth, console, cases_api, nlu_api, health, media, docs):
         app.include_router(module.router)
     app.include_router(open311.router)

@@ -6,9 +6,12 @@ shared link with an old province name still opens.
 """
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -16,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from handlers import Core, render
 from handlers.board import ALL, DOMAINS, PERIODS, BoardCache, Snapshot
+from handlers.geography import outline_geojson, province_places
 from web import board_view
 from web.deps import CoreDep
 from web.templating import templates
@@ -23,6 +27,14 @@ from web.templating import templates
 router = APIRouter(include_in_schema=False)
 LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
 SOURCE = "Lắng Nghe: /cong-khai"
+METRICS = ("received", "on_time", "rating")
+
+
+def leaflet_dir() -> Path:
+    """Leaflet as the xstatic-leaflet package ships it: served by us, no CDN."""
+    import xstatic.pkg.leaflet
+
+    return Path(xstatic.pkg.leaflet.BASE_DIR)
 
 
 def board_cache(request: Request, core: Core) -> BoardCache:
@@ -65,7 +77,9 @@ async def board(request: Request, core: CoreDep) -> HTMLResponse:
     def domain_name(label: str) -> str:
         return t("board.all_domains") if label == ALL else t(f"domain.{label}")
 
-    summary = _row(domain_name(domain), snapshot.figures(period, domain, province).public(), lang)
+    chosen = snapshot.figures(period, domain, province).public()
+    summary = _row(domain_name(domain), chosen, lang)
+    topics = ", ".join(f"{render('topic.' + item['topic'], lang)} ({item['count']})" for item in chosen["topics"])
     by_domain = [_row(domain_name(d), snapshot.figures(period, d, province).public(), lang) for d in DOMAINS]
     by_province = [_row(p, snapshot.figures(period, domain, p).public(), lang) for p in snapshot.provinces]
     updated = snapshot.computed_at.astimezone(ZoneInfo(core.config.timezone)).strftime("%H:%M %d/%m/%Y")
@@ -74,6 +88,7 @@ async def board(request: Request, core: CoreDep) -> HTMLResponse:
         "period": period, "labels": DOMAINS, "provinces": snapshot.provinces, "periods": tuple(PERIODS),
         "domain_name": domain_name, "summary": summary, "by_domain": by_domain, "by_province": by_province,
         "chart": board_view.trend_svg(snapshot.trend(domain, province), lang), "updated": updated, "ALL": ALL,
+        "topics": topics,
     })
 
 
@@ -123,3 +138,40 @@ async def open_data_figures_csv(request: Request, core: CoreDep) -> Response:
     snapshot = await board_cache(request, core).current()
     return _csv(snapshot, _period_rows(snapshot))
 
+
+
+@router.get("/cong-khai/ban-do", response_class=HTMLResponse)
+async def board_map(request: Request, core: CoreDep) -> HTMLResponse:
+    snapshot = await board_cache(request, core).current()
+    domain, _province, period, lang = _filters(request, snapshot)
+
+    def t(key: str, **params: Any) -> str:
+        return render(key, lang, params)
+
+    def domain_name(label: str) -> str:
+        return t("board.all_domains") if label == ALL else t(f"domain.{label}")
+
+    return templates.TemplateResponse(request, "board_map.html", {
+        "t": t, "lang": lang, "other_lang": "en" if lang == "vi" else "vi", "domain": domain, "period": period,
+        "labels": DOMAINS, "periods": tuple(PERIODS), "domain_name": domain_name, "ALL": ALL,
+        "metrics": METRICS, "query": urlencode({"domain": domain, "period": period, "lang": lang}),
+    })
+
+
+@router.get("/cong-khai/ban-do.json")
+async def board_map_data(request: Request, core: CoreDep) -> JSONResponse:
+    """Each province's public figures and top problems, with the map's approximate areas."""
+    snapshot = await board_cache(request, core).current()
+    domain, _province, period, lang = _filters(request, snapshot)
+    places, outline = await asyncio.to_thread(lambda: (province_places(), outline_geojson()))
+    provinces = []
+    for place in places:
+        figures = snapshot.figures(period, domain, place.name).public()
+        topics = [{"name": render(f"topic.{t['topic']}", lang), "count": t["count"]} for t in figures.pop("topics")]
+        shown = _row(place.name, figures, lang)
+        provinces.append({"name": place.name, "lat": place.lat, "lon": place.lon, "figures": figures,
+                          "shown": shown, "topics": topics})
+    labels = {key: render(f"board.{key}", lang) for key in
+              ("received", "resolved", "on_time", "first_answer", "resolution", "reopened", "rating", "topics")}
+    return JSONResponse({"provinces": provinces, "outline": outline, "labels": labels,
+                         "attribution": "vietnamadminunits (MIT) · Lắng Nghe"})
