@@ -68,6 +68,24 @@ class CaseRow:
     topics: tuple[str, ...] = ()   # problem concepts of the clustering ("wage", "land"...), never words
 
 
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What one case contributes, worked out once however many cells it counts in."""
+
+    answer_hours: float | None
+    resolve_hours: float | None
+    due: bool
+    on_time: bool
+
+    @classmethod
+    def of(cls, row: CaseRow, now: datetime) -> _Facts:
+        resolved = row.resolved_at if row.status is CaseStatus.RESOLVED else None
+        return cls(_hours(row.first_answer_at - row.created_at) if row.first_answer_at else None,
+                   _hours(resolved - row.created_at) if resolved else None,
+                   row.resolved_at is not None or row.resolve_deadline <= now,
+                   row.resolved_at is not None and row.resolved_at <= row.resolve_deadline)
+
+
 @dataclass
 class _Acc:
     received: int = 0
@@ -82,24 +100,38 @@ class _Acc:
     ratings: list[int] = field(default_factory=list)
     topics: Counter[str] = field(default_factory=Counter)
 
-    def add(self, row: CaseRow, now: datetime) -> None:
+    def add(self, row: CaseRow, facts: _Facts) -> None:
         self.received += 1
         if row.cluster_id is None:
             self.singles += 1
         else:
             self.clusters.add(row.cluster_id)
-        if row.first_answer_at is not None:
-            self.answer_hours.append(_hours(row.first_answer_at - row.created_at))
-        if row.status is CaseStatus.RESOLVED and row.resolved_at is not None:
+        if facts.answer_hours is not None:
+            self.answer_hours.append(facts.answer_hours)
+        if facts.resolve_hours is not None:
             self.resolved += 1
-            self.resolve_hours.append(_hours(row.resolved_at - row.created_at))
+            self.resolve_hours.append(facts.resolve_hours)
             self.reopened += row.reopened
-        if row.resolved_at is not None or row.resolve_deadline <= now:
+        if facts.due:
             self.due += 1
-            self.on_time += row.resolved_at is not None and row.resolved_at <= row.resolve_deadline
+            self.on_time += facts.on_time
         if row.rating is not None:
             self.ratings.append(row.rating)
-        self.topics.update(row.topics)
+        if row.topics:
+            self.topics.update(row.topics)
+
+    def merge(self, other: _Acc) -> None:
+        self.received += other.received
+        self.clusters |= other.clusters
+        self.singles += other.singles
+        self.resolved += other.resolved
+        self.due += other.due
+        self.on_time += other.on_time
+        self.reopened += other.reopened
+        self.answer_hours += other.answer_hours
+        self.resolve_hours += other.resolve_hours
+        self.ratings += other.ratings
+        self.topics.update(other.topics)
 
     def figures(self) -> Figures:
         return Figures(
@@ -197,10 +229,19 @@ def _monday(moment: datetime, tz: ZoneInfo) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _roll_up(leaves: dict[Cell, _Acc]) -> dict[Cell, _Acc]:
+    """Leaves into every cell the board shows: (domain, province), (domain, ALL), (ALL, province), (ALL, ALL)."""
+    cells: dict[Cell, _Acc] = {}
+    for (period, domain, province), leaf in leaves.items():
+        for d, p in _keys(domain, province or None):
+            cells.setdefault((period, d, p), _Acc()).merge(leaf)
+    return cells
+
+
 def aggregate(rows: Iterable[CaseRow], now: datetime, tz: ZoneInfo, provinces: Sequence[str]) -> Snapshot:
     """One pass over the cases; pure and CPU-bound, so it runs in a worker thread."""
     started = time.perf_counter()
-    accs: dict[Cell, _Acc] = {}
+    leaves: dict[Cell, _Acc] = {}   # (period, domain, province or ""): each case counted once
     first_week = _monday(now, tz) - timedelta(weeks=WEEKS - 1)
     weekly: dict[tuple[str, str], list[list[int]]] = {}
     count = 0
@@ -208,17 +249,25 @@ def aggregate(rows: Iterable[CaseRow], now: datetime, tz: ZoneInfo, provinces: S
         count += 1
         age = now - row.created_at
         keys = _keys(row.domain, row.province)
+        facts = _Facts.of(row, now)
         for period, days in PERIODS.items():
             if days is None or age <= timedelta(days=days):
-                for d, p in keys:
-                    accs.setdefault((period, d, p), _Acc()).add(row, now)
+                leaf = (period, row.domain, row.province or "")
+                acc = leaves.get(leaf)
+                if acc is None:
+                    acc = leaves[leaf] = _Acc()
+                acc.add(row, facts)
         for moment, slot in ((row.created_at, 0), (row.resolved_at, 1)):
             if moment is None or (slot == 1 and row.status is not CaseStatus.RESOLVED):
                 continue
             index = (_monday(moment, tz) - first_week).days // 7
             if 0 <= index < WEEKS:
                 for key in keys:
-                    weekly.setdefault(key, [[0, 0] for _ in range(WEEKS)])[index][slot] += 1
+                    counts = weekly.get(key)
+                    if counts is None:
+                        counts = weekly[key] = [[0, 0] for _ in range(WEEKS)]
+                    counts[index][slot] += 1
+    accs = _roll_up(leaves)
     weeks = {key: tuple(Week(first_week + timedelta(weeks=i), r, s) for i, (r, s) in enumerate(counts))
              for key, counts in weekly.items()}
     weeks.setdefault((ALL, ALL), tuple(Week(first_week + timedelta(weeks=i)) for i in range(WEEKS)))
@@ -226,8 +275,12 @@ def aggregate(rows: Iterable[CaseRow], now: datetime, tz: ZoneInfo, provinces: S
                     {cell: acc.figures() for cell, acc in accs.items()}, weeks)
 
 
-async def load_rows(db: Database) -> list[CaseRow]:
-    """Everything the board needs in three queries; no text column is read."""
+Raw = tuple[list[Any], dict[int, datetime], set[int]]
+
+
+async def load_raw(db: Database) -> Raw:
+    """Everything the board needs in three queries; no text column is read. Turning the rows into
+    `CaseRow`s (the clustering keys parsed) is CPU work: `build_rows`, in the worker thread."""
     async with db.sessions() as session:
         answers: dict[int, datetime] = dict((await session.execute(
             select(CaseEvent.case_id, func.min(CaseEvent.created_at))
@@ -238,9 +291,14 @@ async def load_rows(db: Database) -> list[CaseRow]:
             select(Case.id, Case.domain, Case.province, Case.status, Case.created_at, Case.resolve_deadline,
                    Case.resolved_at, Case.rating, Case.cluster_id, Case.similarity_key)
             .where(Case.status != CaseStatus.CANCELLED))
-        return [CaseRow(domain, province, status, created, deadline, resolved, rating, cluster,
-                        _aware(answers.get(case_id)), case_id in reopened, topics_of(key))
-                for case_id, domain, province, status, created, deadline, resolved, rating, cluster, key in result.all()]
+        return list(result.all()), answers, reopened
+
+
+def build_rows(raw: Raw) -> list[CaseRow]:
+    rows, answers, reopened = raw
+    return [CaseRow(domain, province, status, created, deadline, resolved, rating, cluster,
+                    _aware(answers.get(case_id)), case_id in reopened, topics_of(key))
+            for case_id, domain, province, status, created, deadline, resolved, rating, cluster, key in rows]
 
 
 def topics_of(similarity_key: str | None) -> tuple[str, ...]:
@@ -276,9 +334,9 @@ class BoardCache:
         return self._snapshot
 
     async def refresh(self) -> Snapshot:
-        rows = await load_rows(self._db)
+        raw = await load_raw(self._db)
         now = self._clock() if self._clock else datetime.now(self._tz)
-        snapshot = await asyncio.to_thread(aggregate, rows, now, self._tz, self._provinces)
+        snapshot = await asyncio.to_thread(lambda: aggregate(build_rows(raw), now, self._tz, self._provinces))
         self._snapshot = snapshot
         return snapshot
 
