@@ -124,3 +124,18 @@ class Rate(ButtonData):
         if isinstance(value, bool) or str(value) not in {"1", "2", "3", "4", "5"}:
             raise ValueError(f"a rating is 1 to 5, not {value!r}")
         return int(str(value))
+
+
+class Publish(ButtonData):
+    """'Show this case's progress on the public page?' (issue 10): yes, or no / take it back."""
+
+    prefix = "publish"
+    code: str
+    answer: Literal["yes", "no"]
+
+    @field_validator("code")
+    @classmethod
+    def tracking_code(cls, value: str) -> str:
+        if not _CODE.fullmatch(value):
+            raise ValueError(f"not a tracking code: {value!r}")
+        return value

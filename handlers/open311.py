@@ -7,7 +7,8 @@ province's app). It takes the chat's road on purpose: the same NLU reading of th
 body, kept like a citizen's button press. Nothing is said back through a channel: the answer is
 the HTTP response, and the unit's progress flows back in GET.
 
-GET shows only requests filed through Open311, and never their text, contact or exact position:
+GET shows requests filed through Open311 and chat cases whose citizens agreed to make their progress
+public (`publication`), and never their text, contact or exact position:
 the public sees code, body, commune and province, dates, status and the unit's published result
 (masked like everything shown to people without the right to see personal data).
 """
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from handlers import dialogue
 from handlers.cases import open_case
@@ -206,7 +207,7 @@ def _window(query: RequestQuery, now: datetime) -> tuple[datetime, datetime]:
 
 async def find_requests(core: Core, query: RequestQuery, language: str = "vi") -> list[PublicRequest]:
     """GET requests: a list of ids overrides every other filter, as the spec says."""
-    stmt = select(Case).where(Case.channel == CHANNEL)
+    stmt = select(Case).where(or_(Case.channel == CHANNEL, Case.public_since.is_not(None)))
     if query.codes:
         stmt = stmt.where(Case.code.in_([c.upper() for c in query.codes]))
     else:

@@ -568,6 +568,41 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "vi": 'Danh sách tỉnh/thành phố (không cần bản đồ)',
         "en": 'Provinces as a list (no map needed)',
     },
+    "publish.ask": {
+        "vi": "Bạn có đồng ý công khai tiến độ giải quyết phản ánh {code} trên trang Công khai không? Chỉ hiện lĩnh vực, "
+        "tỉnh/thành phố, các mốc xử lý và kết quả; không hiện nội dung bạn viết, tên hay số điện thoại. "
+        "Nếu bạn không chọn, phản ánh sẽ không được công khai.",
+        "en": "May we show the progress of {code} on the public page? Only its domain, province, steps and result; "
+        "never what you wrote, your name or your phone. If you do not choose, it stays private.",
+    },
+    "publish.on": {
+        "vi": "Đã công khai tiến độ phản ánh {code} tại /cong-khai/phan-anh/{code}. Bạn có thể thôi công khai bất cứ lúc nào "
+        "(nút dưới đây hoặc gõ /private {code}).",
+        "en": "The progress of {code} is now public at /cong-khai/phan-anh/{code}. You can take it back at any time "
+        "(the button below, or type /private {code}).",
+    },
+    "publish.off": {
+        "vi": "Phản ánh {code} không được công khai.", "en": "{code} is not public.",
+    },
+    "button.publish_yes": {"vi": "Đồng ý công khai tiến độ", "en": "Yes, show its progress"},
+    "button.publish_no": {"vi": "Không công khai", "en": "Keep it private"},
+    "board.case_title": {"vi": "Tiến độ phản ánh {code}", "en": "Progress of {code}"},
+    "board.case_note": {
+        "vi": "Người gửi đã đồng ý công khai tiến độ. Không hiển thị nội dung phản ánh hay thông tin cá nhân.",
+        "en": "The citizen agreed to show this progress. Neither the report's text nor personal data is shown.",
+    },
+    "board.case_unit": {"vi": "Đơn vị xử lý", "en": "Handled by"},
+    "board.case_status": {"vi": "Trạng thái", "en": "Status"},
+    "board.case_deadline": {"vi": "Hạn giải quyết", "en": "Deadline"},
+    "board.case_result": {"vi": "Kết quả", "en": "Result"},
+    "board.case_steps": {"vi": "Các mốc xử lý", "en": "Steps"},
+    "step.created": {"vi": "Tiếp nhận", "en": "Received"},
+    "step.accepted": {"vi": "Đơn vị nhận xử lý", "en": "Accepted by the unit"},
+    "step.information_requested": {"vi": "Hỏi thêm thông tin", "en": "More information asked"},
+    "step.staff_reply": {"vi": "Đơn vị trả lời", "en": "The unit answered"},
+    "step.reassigned": {"vi": "Chuyển đơn vị phù hợp", "en": "Moved to the right body"},
+    "step.escalated": {"vi": "Chuyển lên cấp trên", "en": "Escalated"},
+    "step.resolved": {"vi": "Giải quyết xong", "en": "Resolved"},
 }
 
 

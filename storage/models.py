@@ -196,6 +196,9 @@ class Case(Base):
     similarity_key: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The citizen agreed to show this case's progress on /cong-khai (never its text or contact);
+    # None is the default and what withdrawing sets back.
+    public_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     citizen: Mapped[Citizen] = relationship(lazy="joined")

@@ -14,12 +14,14 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from handlers import Core, render
 from handlers.board import ALL, DOMAINS, PERIODS, BoardCache, Snapshot
+from handlers.deadlines import format_local
 from handlers.geography import outline_geojson, province_places
+from handlers.publication import public_case
 from web import board_view
 from web.deps import CoreDep
 from web.templating import templates
@@ -175,3 +177,24 @@ async def board_map_data(request: Request, core: CoreDep) -> JSONResponse:
               ("received", "resolved", "on_time", "first_answer", "resolution", "reopened", "rating", "topics")}
     return JSONResponse({"provinces": provinces, "outline": outline, "labels": labels,
                          "attribution": "vietnamadminunits (MIT) · Lắng Nghe"})
+
+
+@router.get("/cong-khai/phan-anh/{code}", response_class=HTMLResponse)
+async def public_case_page(request: Request, code: str, core: CoreDep) -> HTMLResponse:
+    """A case's progress, only where its citizen agreed; anything else is "not found" (no hint
+    whether the code exists)."""
+    lang = _choice(request.query_params.get("lang"), ("vi", "en"), "vi")
+    found = await public_case(core, code.upper())
+    if found is None:
+        raise HTTPException(status_code=404)
+    tz = ZoneInfo(core.config.timezone)
+
+    def t(key: str, **params: Any) -> str:
+        return render(key, lang, params)
+
+    steps = [(t(f"step.{s.kind}"), s.at.astimezone(tz).strftime("%H:%M %d/%m/%Y")) for s in found.steps]
+    return templates.TemplateResponse(request, "public_case.html", {
+        "t": t, "lang": lang, "other_lang": "en" if lang == "vi" else "vi", "case": found, "steps": steps,
+        "domain_name": t(f"domain.{found.domain}"), "status": t(f"status.{found.status}"),
+        "deadline": format_local(found.deadline, core.config, lang),
+    })
