@@ -204,6 +204,37 @@ class Week:
 
 
 @dataclass(frozen=True, slots=True)
+class AnonCase:
+    """A resolved case for open data: dates cut to their week, no code, text, unit or person."""
+
+    domain: str
+    province: str
+    week_received: date
+    week_resolved: date
+    on_time: bool
+    rating: int | None
+
+    def public(self) -> dict[str, Any]:
+        return {"domain": self.domain, "province": self.province, "week_received": self.week_received.isoformat(),
+                "week_resolved": self.week_resolved.isoformat(), "status": "resolved", "on_time": self.on_time,
+                "rating": self.rating}
+
+
+def anonymised(rows: Iterable[CaseRow], tz: ZoneInfo) -> tuple[AnonCase, ...]:
+    """Resolved cases whose (domain, province, week received) group holds at least 5 of them
+    (k-anonymity, k=5, on what someone could know about a neighbour); the rest are left out."""
+    groups: dict[tuple[str, str, date], list[AnonCase]] = {}
+    for row in rows:
+        if row.status is not CaseStatus.RESOLVED or row.resolved_at is None or not row.province:
+            continue
+        item = AnonCase(row.domain, row.province, _monday(row.created_at, tz), _monday(row.resolved_at, tz),
+                        row.resolved_at <= row.resolve_deadline, row.rating)
+        groups.setdefault((item.domain, item.province, item.week_received), []).append(item)
+    kept = [item for group in groups.values() if len(group) >= SMALL for item in group]
+    return tuple(sorted(kept, key=lambda a: (a.week_received, a.domain, a.province, a.week_resolved)))
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     computed_at: datetime
     seconds: float
@@ -211,6 +242,7 @@ class Snapshot:
     provinces: tuple[str, ...]
     cells: dict[Cell, Figures]
     weeks: dict[tuple[str, str], tuple[Week, ...]]   # (domain, province) -> the last 12 weeks
+    resolved_cases: tuple[AnonCase, ...] = ()
 
     def figures(self, period: str, domain: str = ALL, province: str = ALL) -> Figures:
         return self.cells.get((period, domain, province), Figures())
@@ -238,7 +270,7 @@ def _roll_up(leaves: dict[Cell, _Acc]) -> dict[Cell, _Acc]:
     return cells
 
 
-def aggregate(rows: Iterable[CaseRow], now: datetime, tz: ZoneInfo, provinces: Sequence[str]) -> Snapshot:
+def aggregate(rows: Sequence[CaseRow], now: datetime, tz: ZoneInfo, provinces: Sequence[str]) -> Snapshot:
     """One pass over the cases; pure and CPU-bound, so it runs in a worker thread."""
     started = time.perf_counter()
     leaves: dict[Cell, _Acc] = {}   # (period, domain, province or ""): each case counted once
@@ -272,7 +304,7 @@ def aggregate(rows: Iterable[CaseRow], now: datetime, tz: ZoneInfo, provinces: S
              for key, counts in weekly.items()}
     weeks.setdefault((ALL, ALL), tuple(Week(first_week + timedelta(weeks=i)) for i in range(WEEKS)))
     return Snapshot(now, time.perf_counter() - started, count, tuple(provinces),
-                    {cell: acc.figures() for cell, acc in accs.items()}, weeks)
+                    {cell: acc.figures() for cell, acc in accs.items()}, weeks, anonymised(rows, tz))
 
 
 Raw = tuple[list[Any], dict[int, datetime], set[int]]

@@ -130,3 +130,15 @@ async def test_open_data_files_carry_the_same_figures_and_a_licence(runtime: Run
                  if (r["domain"], r["province"]) == (ALL, ALL)][-1]
     assert this_week["received"] == "5"
     assert "nợ lương" not in weekly.text + figures.text + str(data)
+
+
+def test_anonymised_resolved_cases_leave_out_groups_smaller_than_five() -> None:
+    same_week = [row(20, resolved_after=2, rating=4) for _ in range(5)]
+    few = [row(20, province="Gia Lai", resolved_after=30, rating=1) for _ in range(3)]   # late, and only three
+    board = aggregate(same_week + few + [row(20)], NOW, TZ, PROVINCES)
+    published = [c.public() for c in board.resolved_cases]
+    assert len(published) == 5 and {c["province"] for c in published} == {"Bắc Ninh"}
+    first = published[0]
+    assert set(first) == {"domain", "province", "week_received", "week_resolved", "status", "on_time", "rating"}
+    assert first["on_time"] is True and first["rating"] == 4
+    assert datetime.fromisoformat(first["week_received"]).weekday() == 0   # dates cut to the week's Monday

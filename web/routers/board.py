@@ -116,7 +116,8 @@ def _meta(snapshot: Snapshot) -> dict[str, Any]:
 @router.get("/cong-khai/du-lieu.json")
 async def open_data_json(request: Request, core: CoreDep) -> JSONResponse:
     snapshot = await board_cache(request, core).current()
-    return JSONResponse({**_meta(snapshot), "weekly": _weekly_rows(snapshot), "periods": _period_rows(snapshot)})
+    return JSONResponse({**_meta(snapshot), "weekly": _weekly_rows(snapshot), "periods": _period_rows(snapshot),
+                         "resolved_cases": [c.public() for c in snapshot.resolved_cases]})
 
 
 def _csv(snapshot: Snapshot, rows: list[dict[str, Any]]) -> Response:
@@ -133,6 +134,12 @@ def _csv(snapshot: Snapshot, rows: list[dict[str, Any]]) -> Response:
 async def open_data_weekly_csv(request: Request, core: CoreDep) -> Response:
     snapshot = await board_cache(request, core).current()
     return _csv(snapshot, _weekly_rows(snapshot))
+
+
+@router.get("/cong-khai/du-lieu-phan-anh.csv")
+async def open_data_cases_csv(request: Request, core: CoreDep) -> Response:
+    snapshot = await board_cache(request, core).current()
+    return _csv(snapshot, [c.public() for c in snapshot.resolved_cases])
 
 
 @router.get("/cong-khai/du-lieu-chi-so.csv")

@@ -4,7 +4,8 @@
   "use strict";
   var el = document.getElementById("map");
   if (!el || !window.L) { return; }
-  var map = L.map(el, { zoomSnap: 0.5, minZoom: 4, maxZoom: 9 }).setView([16.2, 106.3], 5);
+  // a padded renderer keeps circles drawn while a popup pans the map
+  var map = L.map(el, { zoomSnap: 0.5, minZoom: 4, maxZoom: 9, renderer: L.svg({ padding: 1 }) }).setView([16.2, 106.3], 5);
   var circles = L.layerGroup().addTo(map);
   var data = null;
   var picker = document.getElementById("metric");
@@ -27,7 +28,7 @@
   function radius(v, metric, peak) {
     if (metric !== "received") { return 9; }
     if (!v) { return 3; }
-    return 5 + 20 * Math.sqrt(v / peak);
+    return 4 + 14 * Math.sqrt(v / peak);
   }
 
   function line(parent, label, text) {
@@ -58,7 +59,11 @@
     circles.clearLayers();
     var peak = 5;
     data.provinces.forEach(function (p) { var v = value(p, "received"); if (v > peak) { peak = v; } });
-    data.provinces.forEach(function (p) {
+    // big circles first, so a small province drawn later stays on top and clickable
+    var order = data.provinces.slice().sort(function (a, b) {
+      return radius(value(b, metric), metric, peak) - radius(value(a, metric), metric, peak);
+    });
+    order.forEach(function (p) {
       var v = value(p, metric);
       var c = colour(v, metric);
       var dot = L.circleMarker([p.lat, p.lon], {
@@ -75,8 +80,9 @@
       data = d;
       map.attributionControl.setPrefix(false);
       map.attributionControl.addAttribution(d.attribution);
-      L.geoJSON(d.outline, { interactive: false,
+      var areas = L.geoJSON(d.outline, { interactive: false,
         style: { color: "#b8c2cc", weight: 1, fillColor: "#e3e8ee", fillOpacity: 0.9 } }).addTo(map);
+      map.fitBounds(areas.getBounds(), { padding: [8, 8] });
       draw();
       el.setAttribute("data-ready", "1");
     });
