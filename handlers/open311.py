@@ -159,6 +159,10 @@ async def file_request(core: Core, request: NewRequest) -> Filed:
         phone = dialogue.normalise_phone(request.phone or "")
         turn.set_draft(description=text, first_message_id=message.id, domain=request.service_code,
                        domain_by="citizen", contact="phone" if phone else "anonymous", phone=phone)
+        if (await turn.analyse(request.description)).intent != "report":
+            raise Open311Error(400, "open311.error.not_report")   # a greeting or an insult files nothing, as in the chat
+        if request.address_string:
+            await _place_from_address(turn, request.address_string)
         await dialogue.analyse_draft(turn)
         if request.lat is not None and request.long is not None:
             await _place_from_point(turn, request.lat, request.long)
@@ -167,6 +171,13 @@ async def file_request(core: Core, request: NewRequest) -> Filed:
         conversation.state = dialogue.IDLE
         return Filed(case.code, render("open311.notice", "vi", {
             "unit": case.unit.name, "deadline": format_local(case.resolve_deadline, core.config, "vi")}))
+
+
+async def _place_from_address(turn: Turn, address: str) -> None:
+    """The address the client gave is read first, on its own (the text may name other places)."""
+    place = await turn.core.nlu.locate(address)
+    if place.province:
+        turn.set_draft(province=place.province, old_province=place.old_province, commune=place.commune)
 
 
 async def _place_from_point(turn: Turn, lat: float, long: float) -> None:

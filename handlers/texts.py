@@ -363,6 +363,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "open311.error.format": {
         "vi": "Định dạng chỉ có .json hoặc .xml.", "en": "The format is .json or .xml.",
     },
+    "open311.error.not_report": {
+        "vi": "description không phải một phản ánh (lời chào, cảm ơn, hỏi chuyện...): không tạo yêu cầu.",
+        "en": "description is not a report (a greeting, thanks, small talk...): no request was created.",
+    },
+    "open311.error.too_many": {
+        "vi": "Quá nhiều yêu cầu từ khóa api_key này; hãy thử lại sau.",
+        "en": "Too many requests with this api_key; try again later.",
+    },
     "open311.error.not_found": {
         "vi": "Không có phương thức này trong GeoReport v2.", "en": "There is no such GeoReport v2 method.",
     },

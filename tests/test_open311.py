@@ -28,6 +28,7 @@ from storage import Case
 from tests.clients import StaffApi, WebCitizen
 from tests.live import live_server
 from tests.test_webchat_flow import report_wage_case
+from web.ratelimit import Window
 
 SCHEMAS = Path(__file__).parent / "open311"
 KEY = "portal-key-1022"
@@ -171,6 +172,7 @@ async def test_filters_narrow_the_list_as_the_spec_says(portal: tuple[str, Runti
     assert {r["service_request_id"] for r in everything} == {wages, farm}
     only_farm = await asyncio.to_thread(client.get_service_requests, service_code="farmer")
     assert [r["service_request_id"] for r in only_farm] == [farm]
+    assert only_farm[0]["address"] == "Gia Lai" and only_farm[0]["agency_responsible"] == "Hội Nông dân tỉnh Gia Lai"
     assert await asyncio.to_thread(client.get_service_requests, status="closed") == []
     later = (datetime.now().astimezone() + timedelta(days=1)).isoformat(timespec="seconds")
     assert await asyncio.to_thread(client.get_service_requests, start_date=later) == []
@@ -243,3 +245,22 @@ async def test_a_chat_report_and_a_posted_one_reach_the_same_unit_but_only_the_p
     assert [r["service_request_id"] for r in listed] == [posted]
     async with httpx.AsyncClient(base_url=base) as http:
         _error(await http.get(f"/requests/{chat_code}.json"), 404)
+
+
+async def test_a_greeting_files_nothing_and_a_busy_client_is_slowed_down(settings: Settings, nlu_port: NluPort) -> None:
+    keyed = settings.model_copy(update={"open311_api_keys": (KEY,)})
+    runtime = await build_runtime(keyed, nlu=nlu_port, progress=lambda _m: None)
+    app = create_app(runtime)
+    app.state.limits.open311_client = Window(limit=2, period=3600)
+    try:
+        async with live_server(app) as base_url:
+            base = base_url + "/open311/v2"
+            form = {"api_key": KEY, "service_code": "union", "address_string": "Bắc Ninh"}
+            assert "không phải một phản ánh" in _error(await _post(base, **form, description="xin chào, cảm ơn bạn"), 400)
+            await _file(base, address_string="Bắc Ninh")
+            answer = await _post(base, **form, description=WAGES)
+            assert _error(answer, 429) and int(answer.headers["retry-after"]) > 0
+            listed = await asyncio.to_thread(GeoReport(base).get_service_requests)
+            assert len(listed) == 1   # the greeting and the refused third request left no case
+    finally:
+        await runtime.core.db.dispose()

@@ -94,6 +94,7 @@ class Limits:
     cases_citizen: Window = field(default_factory=lambda: Window(limit=5, period=3600))
     cases_address: Window = field(default_factory=lambda: Window(limit=30, period=3600))
     parse_address: Window = field(default_factory=lambda: Window(limit=120, period=60))
+    open311_client: Window = field(default_factory=lambda: Window(limit=600, period=3600))  # POSTs per API key
 
 
 def limits_of(request: Request) -> Limits:

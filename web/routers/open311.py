@@ -7,6 +7,7 @@ shape (`[{"code": 400, "description": ...}]`, or `<errors><error>...` in XML) in
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ from handlers.open311 import (
 )
 from web.deps import CoreDep
 from web.open311_format import Formatted, dump
+from web.ratelimit import limits_of
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -152,6 +154,11 @@ async def create_request(request: Request, fmt: str, core: CoreDep) -> Response:
     form = await request.form()
     try:
         client = _authorised(request, str(form.get("api_key") or ""))
+        if (wait := limits_of(request).open311_client.retry_after(client)) > 0:
+            refusal = _refusal(request, fmt, Open311Error(429, "open311.error.too_many"))
+            refusal.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+            return refusal
+        limits_of(request).open311_client.record(client)
         new = NewRequest(client=client, service_code=str(form.get("service_code") or ""),
                          description=str(form.get("description") or ""), lat=_number(form, "lat"),
                          long=_number(form, "long"), address_string=_text(form, "address_string"),
