@@ -248,7 +248,9 @@ class Snapshot:
         return self.cells.get((period, domain, province), Figures())
 
     def trend(self, domain: str = ALL, province: str = ALL) -> tuple[Week, ...]:
-        return self.weeks.get((domain, province)) or self.weeks[(ALL, ALL)]
+        """The last 12 weeks of one selection; empty weeks where it had no case."""
+        found = self.weeks.get((domain, province))
+        return found if found is not None else tuple(Week(w.start) for w in self.weeks[(ALL, ALL)])
 
 
 def _keys(domain: str, province: str | None) -> list[tuple[str, str]]:
