@@ -64,12 +64,24 @@ async def measure(n: int, folder: Path) -> dict[str, Any]:
     cache = BoardCache(db, provinces, "Asia/Ho_Chi_Minh")
     runs = []
     for _ in range(3):
+        stalls: list[float] = []
+        ticker = asyncio.create_task(_tick(stalls))
         started = time.perf_counter()
         snapshot = await cache.refresh()
-        runs.append((time.perf_counter() - started, snapshot.seconds))
+        runs.append((time.perf_counter() - started, snapshot.seconds, max(stalls, default=0.0)))
+        ticker.cancel()
     await db.dispose()
     return {"cases": n, "refresh_s_median": round(statistics.median(r[0] for r in runs), 3),
-            "aggregate_s_median": round(statistics.median(r[1] for r in runs), 3), "cells": len(snapshot.cells)}
+            "aggregate_s_median": round(statistics.median(r[1] for r in runs), 3),
+            "loop_stall_s_max": round(max(r[2] for r in runs), 3), "cells": len(snapshot.cells)}
+
+
+async def _tick(stalls: list[float], every: float = 0.01) -> None:
+    """How long the event loop is kept from other work (a citizen's turn) while the board refreshes."""
+    while True:
+        before = time.perf_counter()
+        await asyncio.sleep(every)
+        stalls.append(time.perf_counter() - before - every)
 
 
 async def main(sizes: list[int]) -> None:
@@ -77,7 +89,8 @@ async def main(sizes: list[int]) -> None:
         results = [await measure(n, Path(tmp)) for n in sizes]
     for r in results:
         print(f"{r['cases']:>8} cases: refresh {r['refresh_s_median']:.3f} s "
-              f"(aggregation {r['aggregate_s_median']:.3f} s), {r['cells']} cells")
+              f"(aggregation {r['aggregate_s_median']:.3f} s), longest event-loop stall {r['loop_stall_s_max']:.3f} s, "
+              f"{r['cells']} cells")
     RESULTS.write_text(json.dumps({"database": "sqlite", "runs": 3, "results": results}, indent=2) + "\n")
 
 

@@ -47,6 +47,7 @@ SMALL = 5
 ANSWER_KINDS = ("staff_reply", "information_requested", "resolved")
 REOPENED = "reopened"
 TOP_TOPICS = 3
+PARTITION = 2000   # rows fetched per step of a refresh
 
 Cell = tuple[str, str, str]  # (period, domain or ALL, province or ALL)
 
@@ -321,11 +322,14 @@ async def load_raw(db: Database) -> Raw:
             .where(CaseEvent.kind.in_(ANSWER_KINDS)).group_by(CaseEvent.case_id))).all())
         reopened = set((await session.scalars(
             select(CaseEvent.case_id).where(CaseEvent.kind == REOPENED).distinct())).all())
-        result = await session.execute(
+        stream = await session.stream(
             select(Case.id, Case.domain, Case.province, Case.status, Case.created_at, Case.resolve_deadline,
                    Case.resolved_at, Case.rating, Case.cluster_id, Case.similarity_key)
             .where(Case.status != CaseStatus.CANCELLED))
-        return list(result.all()), answers, reopened
+        rows: list[Any] = []
+        async for part in stream.partitions(PARTITION):   # the loop serves citizens between parts
+            rows.extend(part)
+        return rows, answers, reopened
 
 
 def build_rows(raw: Raw) -> list[CaseRow]:
