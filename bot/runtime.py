@@ -34,6 +34,7 @@ from handlers import (
     retention,
     seed_demo_staff,
 )
+from handlers.board import BoardCache
 from handlers.demo import seed_demo_cases
 from storage import create_database
 from storage.media import LocalMediaStore, MediaStore
@@ -52,10 +53,14 @@ class Runtime:
     zalo_oa: ZaloOaChannel | None = None
     media: MediaStore = field(default_factory=lambda: LocalMediaStore(Path("var/media")))
     demo_logins: list[DemoLogin] = field(default_factory=list)
+    board: BoardCache | None = None   # the public board's figures, refreshed by a timed job
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._escalate_forever(), name="escalation"))
+        if self.board is not None:
+            self._tasks.append(asyncio.create_task(
+                self.board.refresh_forever(self.settings.board_refresh_seconds), name="board-refresh"))
         if self.telegram is not None:
             self._tasks.append(asyncio.create_task(
                 run_sender(self.core, self.telegram, self.settings.outbox_poll_seconds), name="telegram-sender"))
@@ -191,7 +196,8 @@ async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
     if settings.zalo_bot_token:
         zalo = ZaloBotChannel(core, settings.zalo_bot_token, settings.zalo_api_base_url)
     return Runtime(settings=settings, core=core, telegram=telegram, zalo=zalo, zalo_oa=zalo_oa_channel(settings, core),
-                   media=LocalMediaStore(media_dir(settings)), demo_logins=demo)
+                   media=LocalMediaStore(media_dir(settings)), demo_logins=demo,
+                   board=BoardCache(db, port.provinces(), config.timezone, core.clock))
 
 
 def media_dir(settings: Settings) -> Path:
@@ -223,8 +229,10 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     https_only = (runtime.settings.public_url or "").startswith("https://")
     app = create_web_app(runtime.core, session_secret(runtime.settings), https_only=https_only, lifespan=lifespan,
-                         public_url=runtime.settings.public_url)
+                         public_url=runtime.settings.public_url,
+                         open311_api_keys=runtime.settings.open311_api_keys)
     app.state.media = runtime.media
+    app.state.board = runtime.board
     app.state.model_paths = model_registry.default_paths(runtime.settings.nlu_model_path,
                                                          Path(runtime.settings.config_path).resolve().parent / "var")
     app.include_router(webchat_router(runtime.core, ChatIdentity(session_secret(runtime.settings),

@@ -28,6 +28,7 @@ async def anonymise_cases(session: AsyncSession, case_ids: Sequence[int]) -> Non
         case.description, case.similarity_key, case.contact_phone = marker(), None, None
         case.latitude = case.longitude = None
         case.commune, case.anonymous = None, True
+        case.resume_secret_hash = None   # nothing left to resume: the chat is blank now
         case.result = mask_personal(case.result) if case.result else case.result
     for event in (await session.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids)))).all():
         if "text" in (event.data or {}):

@@ -131,3 +131,18 @@ class Erase(ButtonData):
 
     prefix = "erase"
     answer: Literal["yes", "no"]
+
+
+class Publish(ButtonData):
+    """'Show this case's progress on the public page?' (issue 10): yes, or no / take it back."""
+
+    prefix = "publish"
+    code: str
+    answer: Literal["yes", "no"]
+
+    @field_validator("code")
+    @classmethod
+    def tracking_code(cls, value: str) -> str:
+        if not _CODE.fullmatch(value):
+            raise ValueError(f"not a tracking code: {value!r}")
+        return value

@@ -1,7 +1,7 @@
 """Slash commands: they work from any state of the dialogue."""
 from __future__ import annotations
 
-from handlers import consent, data_rights
+from handlers import consent, data_rights, publication
 from handlers.cases import report_status
 from handlers.dialogue import cancel, consent_gate, start_report
 from handlers.texts import LANGUAGES
@@ -39,6 +39,8 @@ async def on_command(turn: Turn, command: str, args: str) -> None:
         await data_rights.show(turn)
     elif command in data_rights.ERASE:
         data_rights.ask_erase(turn)
+    elif command in ("private", "riengtu") and (code := parse_code(args)) is not None:
+        await publication.answer(turn, code, False)
     elif command == "help":
         turn.say("help")
     elif command in ("lang", "language") and args.lower() in LANGUAGES:

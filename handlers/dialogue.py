@@ -11,8 +11,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers import consent, data_rights, second, smalltalk
-from handlers.buttons import ButtonData, Confirm, Consent, ContactWay, Domain, Erase, Rate, SecondCase, Skip, parse
+from handlers import consent, data_rights, publication, second, smalltalk
+from handlers.buttons import (
+    ButtonData,
+    Confirm,
+    Consent,
+    ContactWay,
+    Domain,
+    Erase,
+    Publish,
+    Rate,
+    SecondCase,
+    Skip,
+    parse,
+)
 from handlers.cases import (
     add_to_case,
     case_for_reply,
@@ -279,6 +291,7 @@ async def submit(turn: Turn) -> None:
     case = await open_case(turn)
     turn.say("case.created", code=case.code, unit=case.unit.name,
              deadline=format_local(case.resolve_deadline, turn.core.config, turn.language))
+    publication.ask(turn, case.code)
     finish(turn, case.code, case.domain)
 
 
@@ -481,6 +494,8 @@ async def on_dialogue_button(turn: Turn, button: ButtonData) -> None:
     drafting_button = isinstance(button, (Domain, Skip, ContactWay, Confirm))
     if isinstance(button, Rate):
         await rate_case(turn, button.code, button.stars)
+    elif isinstance(button, Publish):
+        await publication.answer(turn, button.code, button.answer == "yes")
     elif isinstance(button, SecondCase):
         if d.offer is None:
             turn.say("button.stale")

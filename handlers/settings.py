@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import date, time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from nlu import LABELS as DOMAINS
 
@@ -146,6 +146,18 @@ class Settings(BaseSettings):
                                          "after this; the transcript keeps their text")
     resolved_retention_days: float = Field(default=365.0, gt=0, description="resolved and cancelled cases are "
                                            "anonymised this long after they closed (issue 9)")
+    # Open311 clients (a city portal, a province's app) that may POST requests: a comma-separated list.
+    open311_api_keys: Annotated[tuple[str, ...], NoDecode] = ()
+    board_refresh_seconds: float = Field(default=300.0, gt=0, description="how often the public board's "
+                                         "figures are computed again")
+
+    @field_validator("open311_api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        """Parsed once here, so the web layer sees a tuple of keys, never the raw variable."""
+        if isinstance(value, str):
+            return tuple(key.strip() for key in value.split(",") if key.strip())
+        return value
 
     @property
     def base_url(self) -> str:

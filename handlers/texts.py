@@ -368,6 +368,295 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "console.live_seen": {"vi": "Đã xem", "en": "Seen"},
     "console.live_offline": {"vi": "Mất kết nối, đang thử lại…", "en": "Connection lost, retrying…"},
 
+    # --- issue 10: public board, Open311, open data ---
+    "open311.notice": {
+        "vi": "Đã chuyển đến {unit}, hạn giải quyết {deadline}.",
+        "en": "Sent to {unit}, to be resolved {deadline}.",
+    },
+    "open311.error.api_key": {
+        "vi": "Thiếu api_key hoặc api_key không hợp lệ: không thể tạo yêu cầu.",
+        "en": "Missing or invalid api_key: the request cannot be created.",
+    },
+    "open311.error.service": {
+        "vi": "Không có dịch vụ mã {code}.", "en": "There is no service with code {code}.",
+    },
+    "open311.error.request": {
+        "vi": "Không có yêu cầu {code}.", "en": "There is no request {code}.",
+    },
+    "open311.error.description": {
+        "vi": "Cần có description: nội dung phản ánh.", "en": "description is required: what the problem is.",
+    },
+    "open311.error.too_long": {
+        "vi": "description dài quá {limit} ký tự.", "en": "description is longer than {limit} characters.",
+    },
+    "open311.error.location": {
+        "vi": "Cần vị trí: lat và long (WGS84), hoặc address_string.",
+        "en": "A location is required: lat and long (WGS84), or address_string.",
+    },
+    "open311.error.field": {
+        "vi": "Giá trị của {field} không hợp lệ.", "en": "The value of {field} is not valid.",
+    },
+    "open311.error.dates": {
+        "vi": "start_date phải trước end_date.", "en": "start_date must come before end_date.",
+    },
+    "open311.error.window": {
+        "vi": "Khoảng thời gian tìm kiếm không được quá 90 ngày.", "en": "The date range may not span more than 90 days.",
+    },
+    "open311.error.status": {
+        "vi": "status chỉ nhận open hoặc closed, không nhận {value}.",
+        "en": "status takes open or closed, not {value}.",
+    },
+    "open311.error.format": {
+        "vi": "Định dạng chỉ có .json hoặc .xml.", "en": "The format is .json or .xml.",
+    },
+    "open311.error.not_report": {
+        "vi": "description không phải một phản ánh (lời chào, cảm ơn, hỏi chuyện...): không tạo yêu cầu.",
+        "en": "description is not a report (a greeting, thanks, small talk...): no request was created.",
+    },
+    "open311.error.too_many": {
+        "vi": "Quá nhiều yêu cầu từ khóa api_key này; hãy thử lại sau.",
+        "en": "Too many requests with this api_key; try again later.",
+    },
+    "open311.error.not_found": {
+        "vi": "Không có phương thức này trong GeoReport v2.", "en": "There is no such GeoReport v2 method.",
+    },
+    "board.title": {
+        "vi": 'Công khai: tiếp nhận và giải quyết phản ánh',
+        "en": 'Public board: feedback received and resolved',
+    },
+    "board.intro": {
+        "vi": 'Số liệu tổng hợp, không có thông tin cá nhân hay nội dung phản ánh. Số dưới 5 được ghi "< 5".',
+        "en": 'Totals only: no personal data and no citizens\' words. Counts under 5 show as "< 5".',
+    },
+    "board.switch": {
+        "vi": 'English',
+        "en": 'Tiếng Việt',
+    },
+    "board.domain": {
+        "vi": 'Lĩnh vực',
+        "en": 'Domain',
+    },
+    "board.province": {
+        "vi": 'Tỉnh/thành phố',
+        "en": 'Province',
+    },
+    "board.period": {
+        "vi": 'Thời gian',
+        "en": 'Period',
+    },
+    "board.show": {
+        "vi": 'Xem',
+        "en": 'Show',
+    },
+    "board.all_domains": {
+        "vi": 'Tất cả lĩnh vực',
+        "en": 'All domains',
+    },
+    "board.all_provinces": {
+        "vi": 'Cả nước',
+        "en": 'Whole country',
+    },
+    "board.period.4w": {
+        "vi": '4 tuần qua',
+        "en": 'Last 4 weeks',
+    },
+    "board.period.12w": {
+        "vi": '12 tuần qua',
+        "en": 'Last 12 weeks',
+    },
+    "board.period.52w": {
+        "vi": '52 tuần qua',
+        "en": 'Last 52 weeks',
+    },
+    "board.period.all": {
+        "vi": 'Từ trước đến nay',
+        "en": 'All time',
+    },
+    "board.received": {
+        "vi": 'Đã tiếp nhận',
+        "en": 'Received',
+    },
+    "board.problems": {
+        "vi": 'Vấn đề (gộp phản ánh trùng)',
+        "en": 'Problems (similar reports once)',
+    },
+    "board.resolved": {
+        "vi": 'Đã giải quyết',
+        "en": 'Resolved',
+    },
+    "board.on_time": {
+        "vi": 'Đúng hạn',
+        "en": 'On time',
+    },
+    "board.first_answer": {
+        "vi": 'Trả lời lần đầu (trung vị)',
+        "en": 'First answer (median)',
+    },
+    "board.resolution": {
+        "vi": 'Giải quyết xong (trung vị)',
+        "en": 'Resolution (median)',
+    },
+    "board.reopened": {
+        "vi": 'Mở lại',
+        "en": 'Reopened',
+    },
+    "board.rating": {
+        "vi": 'Hài lòng (1-5)',
+        "en": 'Satisfaction (1-5)',
+    },
+    "board.ratings": {
+        "vi": '{n} lượt đánh giá',
+        "en": '{n} ratings',
+    },
+    "board.hours": {
+        "vi": '{n} giờ',
+        "en": '{n} h',
+    },
+    "board.days": {
+        "vi": '{n} ngày',
+        "en": '{n} days',
+    },
+    "board.none": {
+        "vi": '—',
+        "en": '—',
+    },
+    "board.by_domain": {
+        "vi": 'Theo lĩnh vực',
+        "en": 'By domain',
+    },
+    "board.by_province": {
+        "vi": 'Theo tỉnh/thành phố',
+        "en": 'By province',
+    },
+    "board.trend": {
+        "vi": '12 tuần gần nhất: tiếp nhận và giải quyết mỗi tuần',
+        "en": 'The last 12 weeks: received and resolved per week',
+    },
+    "board.trend_label": {
+        "vi": 'Tuần bắt đầu {week}: tiếp nhận {received}, giải quyết {resolved}',
+        "en": 'Week of {week}: {received} received, {resolved} resolved',
+    },
+    "board.updated": {
+        "vi": 'Cập nhật lúc {time}; số liệu được tính lại định kỳ.',
+        "en": 'Updated at {time}; the figures are recomputed periodically.',
+    },
+    "board.definitions": {
+        "vi": 'Đúng hạn: trong số phản ánh đã đến hạn hoặc đã giải quyết, tỷ lệ giải quyết trước hạn của chính phản ánh đó. Trả lời lần đầu: lần đầu cán bộ trả lời, hỏi thêm hoặc báo kết quả. Tỷ lệ, trung vị và điểm trung bình chỉ hiện khi có từ 5 phản ánh.',
+        "en": 'On time: of the cases whose own deadline has come or that are resolved, the share resolved by that deadline. First answer: the first reply, question or result staff sent. Shares, medians and averages show only from 5 cases.',
+    },
+    "board.open_data": {
+        "vi": 'Dữ liệu mở',
+        "en": 'Open data',
+    },
+    "board.open_data_text": {
+        "vi": 'Tải số liệu tổng hợp theo tuần, lĩnh vực và tỉnh/thành phố (giấy phép CC BY 4.0):',
+        "en": 'Download the weekly totals per domain and province (licence CC BY 4.0):',
+    },
+    "board.chat_link": {
+        "vi": 'Gửi phản ánh',
+        "en": 'Send feedback',
+    },
+    "board.link": {
+        "vi": 'Công khai kết quả',
+        "en": 'Public results',
+    },
+    "board.legend_received": {
+        "vi": 'tiếp nhận',
+        "en": 'received',
+    },
+    "board.legend_resolved": {
+        "vi": 'giải quyết',
+        "en": 'resolved',
+    },
+    "topic.wage": {"vi": 'tiền lương, thu nhập', "en": 'wages and pay'},
+    "topic.insurance": {"vi": 'bảo hiểm', "en": 'social insurance'},
+    "topic.overtime": {"vi": 'tăng ca, giờ làm', "en": 'overtime and hours'},
+    "topic.dismissal": {"vi": 'mất việc, sa thải', "en": 'dismissal'},
+    "topic.safety": {"vi": 'an toàn lao động', "en": 'workplace safety'},
+    "topic.land": {"vi": 'đất đai, đền bù', "en": 'land and compensation'},
+    "topic.pollution": {"vi": 'ô nhiễm môi trường', "en": 'pollution'},
+    "topic.farm_input": {"vi": 'vật tư nông nghiệp', "en": 'farm inputs'},
+    "topic.price": {"vi": 'giá cả, tiêu thụ nông sản', "en": 'crop prices and sales'},
+    "topic.water": {"vi": 'thủy lợi, ngập, hạn', "en": 'irrigation, floods, drought'},
+    "topic.violence": {"vi": 'bạo lực', "en": 'violence'},
+    "topic.harassment": {"vi": 'quấy rối', "en": 'harassment'},
+    "topic.road": {"vi": 'đường sá, chiếu sáng', "en": 'roads and lighting'},
+    "topic.drugs": {"vi": 'ma túy, tụ tập', "en": 'drugs and gatherings'},
+    "topic.school": {"vi": 'trường học, học phí', "en": 'schools and fees'},
+    "topic.pension": {"vi": 'chế độ, trợ cấp', "en": 'benefits and pensions'},
+    "topic.owed": {"vi": 'chậm trả, nợ', "en": 'unpaid, late payment'},
+    "topic.contract": {"vi": 'hợp đồng', "en": 'contracts'},
+    "board.topics": {
+        "vi": 'Vấn đề nổi bật',
+        "en": 'Top problems',
+    },
+    "board.map": {
+        "vi": 'Bản đồ',
+        "en": 'Map',
+    },
+    "board.map_title": {
+        "vi": 'Bản đồ phản ánh dân sinh theo tỉnh/thành phố',
+        "en": 'Map of livelihood problems by province',
+    },
+    "board.metric": {
+        "vi": 'Tô màu theo',
+        "en": 'Colour by',
+    },
+    "board.metric.received": {
+        "vi": 'Số phản ánh',
+        "en": 'Reports',
+    },
+    "board.metric.on_time": {
+        "vi": 'Tỷ lệ đúng hạn',
+        "en": 'On-time rate',
+    },
+    "board.metric.rating": {
+        "vi": 'Mức hài lòng',
+        "en": 'Satisfaction',
+    },
+    "board.map_note": {
+        "vi": 'Vòng tròn đặt tại vị trí đại diện của mỗi tỉnh/thành phố; vùng nhạt là diện tích gần đúng (bao lồi các trung tâm xã), không phải đường địa giới. Dữ liệu địa lý: gói vietnamadminunits (MIT).',
+        "en": "Circles sit at each province's point; the pale areas are approximate (convex hulls of commune centres), not borders. Geography: the vietnamadminunits package (MIT).",
+    },
+    "board.map_list": {
+        "vi": 'Danh sách tỉnh/thành phố (không cần bản đồ)',
+        "en": 'Provinces as a list (no map needed)',
+    },
+    "publish.ask": {
+        "vi": "Bạn có đồng ý công khai tiến độ giải quyết phản ánh {code} trên trang Công khai không? Chỉ hiện lĩnh vực, "
+        "tỉnh/thành phố, các mốc xử lý và kết quả; không hiện nội dung bạn viết, tên hay số điện thoại. "
+        "Nếu bạn không chọn, phản ánh sẽ không được công khai.",
+        "en": "May we show the progress of {code} on the public page? Only its domain, province, steps and result; "
+        "never what you wrote, your name or your phone. If you do not choose, it stays private.",
+    },
+    "publish.on": {
+        "vi": "Đã công khai tiến độ phản ánh {code} tại /cong-khai/phan-anh/{code}. Bạn có thể thôi công khai bất cứ lúc nào "
+        "(nút dưới đây hoặc gõ /private {code}).",
+        "en": "The progress of {code} is now public at /cong-khai/phan-anh/{code}. You can take it back at any time "
+        "(the button below, or type /private {code}).",
+    },
+    "publish.off": {
+        "vi": "Phản ánh {code} không được công khai.", "en": "{code} is not public.",
+    },
+    "button.publish_yes": {"vi": "Đồng ý công khai tiến độ", "en": "Yes, show its progress"},
+    "button.publish_no": {"vi": "Không công khai", "en": "Keep it private"},
+    "board.case_title": {"vi": "Tiến độ phản ánh {code}", "en": "Progress of {code}"},
+    "board.case_note": {
+        "vi": "Người gửi đã đồng ý công khai tiến độ. Không hiển thị nội dung phản ánh hay thông tin cá nhân.",
+        "en": "The citizen agreed to show this progress. Neither the report's text nor personal data is shown.",
+    },
+    "board.case_unit": {"vi": "Đơn vị xử lý", "en": "Handled by"},
+    "board.case_status": {"vi": "Trạng thái", "en": "Status"},
+    "board.case_deadline": {"vi": "Hạn giải quyết", "en": "Deadline"},
+    "board.case_result": {"vi": "Kết quả", "en": "Result"},
+    "board.case_steps": {"vi": "Các mốc xử lý", "en": "Steps"},
+    "step.created": {"vi": "Tiếp nhận", "en": "Received"},
+    "step.accepted": {"vi": "Đơn vị nhận xử lý", "en": "Accepted by the unit"},
+    "step.information_requested": {"vi": "Hỏi thêm thông tin", "en": "More information asked"},
+    "step.staff_reply": {"vi": "Đơn vị trả lời", "en": "The unit answered"},
+    "step.reassigned": {"vi": "Chuyển đơn vị phù hợp", "en": "Moved to the right body"},
+    "step.escalated": {"vi": "Chuyển lên cấp trên", "en": "Escalated"},
+    "step.resolved": {"vi": "Giải quyết xong", "en": "Resolved"},
 }
 
 

@@ -204,6 +204,9 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # Web chat: sha256 of the secret shown once with the code; code + secret resume the chat elsewhere.
     resume_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    # The citizen agreed to show this case's progress on /cong-khai (never its text or contact);
+    # None is the default and what withdrawing sets back.
+    public_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     citizen: Mapped[Citizen] = relationship(lazy="joined")

@@ -19,6 +19,7 @@ from web.ratelimit import Limits
 from web.routers import (  # issue 9
     audit,
     auth,
+    board,
     cases_api,
     console,
     corrections,
@@ -28,6 +29,7 @@ from web.routers import (  # issue 9
     live,
     media,
     nlu_api,
+    open311,
     review,
     supervise,
 )
@@ -36,10 +38,12 @@ from web.security import BodyLimit, JsonCsrfGuard, SecurityHeaders, validation_e
 
 def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
                    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
-                   public_url: str | None = None, limits: Limits | None = None) -> FastAPI:
+                   public_url: str | None = None, limits: Limits | None = None,
+                   open311_api_keys: tuple[str, ...] = ()) -> FastAPI:
     app = FastAPI(title="Lắng Nghe", version="0.1.0", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.core = core
     app.state.limits = limits or Limits()
+    app.state.open311_api_keys = open311_api_keys  # parsed once in Settings
     app.state.channels = {}  # name -> ChannelHealth, for /readyz (bot/ registers its channels)
     # SameSite=strict keeps other sites from riding a staff member's session; forms also carry a token.
     app.add_middleware(SessionMiddleware, secret_key=secret_key, same_site="strict", https_only=https_only,
@@ -49,11 +53,14 @@ def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
     app.add_middleware(SecurityHeaders, https_only=https_only)  # outermost: refusals get the headers too
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
+    app.mount("/vendor/leaflet", StaticFiles(directory=board.leaflet_dir()), name="leaflet")
     for module in (home, auth, console, cases_api, nlu_api, health, media, docs):
         app.include_router(module.router)
     app.include_router(live.router)  # issue 7: the console's live view (server push)
     for module in (review, audit, corrections, supervise):   # issue 9: moderators, supervisors
         app.include_router(module.router)
+    app.include_router(open311.router)
+    app.include_router(board.router)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
 

@@ -97,6 +97,7 @@ class Limits:
     # Resuming a web chat with code + secret: guesses back off per code and per address (issue 7).
     resume_code: Backoff = field(default_factory=lambda: Backoff(free=5, base=2, cap=900, window=3600))
     resume_address: Backoff = field(default_factory=lambda: Backoff(free=20, base=2, cap=900, window=3600))
+    open311_client: Window = field(default_factory=lambda: Window(limit=600, period=3600))  # POSTs per API key
 
 
 def limits_of(request: Request) -> Limits:

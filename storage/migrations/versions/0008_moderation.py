@@ -1,7 +1,7 @@
 """moderation, personal-data audit, corrections queue, model versions, supervisors (issue 9)
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 A supervisor is a staff account with the role 'supervisor' and an optional province (none: the
 whole country). Conversations carry when they were flagged and reviewed; moderation events, the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008'
-down_revision: str | None = '0006'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
