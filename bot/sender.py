@@ -2,15 +2,36 @@
 
 It delivers what handlers committed to the outbox, in order per chat, retrying with backoff and
 honouring the platform's own "retry after"; a message that can never be delivered is marked failed.
+
+Chats are delivered concurrently: one task per chat with something due, so a chat that must wait
+(its pacing bucket is empty, or the platform said "retry after") holds up nobody else. Within a
+chat, messages leave one at a time under the chat's lock (`ChatLocks`: this process, or every
+worker with Redis), and only after `first_in_line` confirms no earlier message of the chat is still
+waiting elsewhere.
 """
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+from datetime import timedelta
 from typing import Protocol
 
-from handlers import Core, Outgoing, claim_pending, mark_failed, mark_retry, mark_sent, release
+from bot.locks import ChatLocks, LocalChatLocks
+from handlers import (
+    Core,
+    Outgoing,
+    claim_pending,
+    first_in_line,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    release,
+)
+from handlers.outbox import LEASE
 
 log = logging.getLogger(__name__)
+MAX_CHATS_IN_FLIGHT = 64
 
 
 class RetryLater(Exception):
@@ -30,38 +51,108 @@ class Deliverer(Protocol):
         """Send one message; return the platform's message id."""
 
 
-async def deliver_batch(core: Core, deliverer: Deliverer) -> int:
-    """Deliver what is due now; returns how many messages were handled."""
-    items = await claim_pending(core.db, deliverer.channel)
-    blocked: set[str] = set()
+async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], locks: ChatLocks) -> None:
+    """Send one chat's claimed messages in order; stop at the first that must wait."""
+    chat_id = items[0].chat_id
+    try:
+        async with locks(chat_id):
+            line = set(await first_in_line(core.db, deliverer.channel, chat_id, [i.outbox_id for i in items]))
+            queued = [i for i in items if i.outbox_id in line]
+            await release(core.db, [i.outbox_id for i in items if i.outbox_id not in line])
+            for n, item in enumerate(queued):
+                if not await _deliver_one(core, deliverer, item):
+                    await release(core.db, [i.outbox_id for i in queued[n + 1:]])
+                    return
+    except Exception:  # the lock or the database failed: hand the messages back for the next round
+        log.exception("delivery to %s chat %s failed; will retry", deliverer.channel, chat_id)
+        await release(core.db, [i.outbox_id for i in items])
+
+
+async def _deliver_one(core: Core, deliverer: Deliverer, item: Outgoing) -> bool:
+    """True when the chat may go on to its next message."""
+    try:
+        platform_id = await deliverer.deliver(item)
+    except RetryLater as exc:
+        await mark_retry(core.db, item.outbox_id, str(exc), exc.delay)
+        return False
+    except Undeliverable as exc:
+        log.warning("outbox %s undeliverable: %s", item.outbox_id, exc)
+        await mark_failed(core.db, item.outbox_id, str(exc))
+        return True
+    except Exception as exc:  # a bug or a surprise in one message must not stall the others
+        log.exception("outbox %s: unexpected error while sending; will retry", item.outbox_id)
+        await mark_retry(core.db, item.outbox_id, f"{type(exc).__name__}: {exc}")
+        return False
+    await mark_sent(core.db, item.outbox_id, platform_id)
+    return True
+
+
+def by_chat(items: list[Outgoing]) -> dict[str, list[Outgoing]]:
+    chats: dict[str, list[Outgoing]] = {}
     for item in items:
-        if item.chat_id in blocked:  # behind an earlier message of the chat that must wait
-            await release(core.db, [item.outbox_id])
-            continue
-        try:
-            platform_id = await deliverer.deliver(item)
-        except RetryLater as exc:
-            blocked.add(item.chat_id)
-            await mark_retry(core.db, item.outbox_id, str(exc), exc.delay)
-        except Undeliverable as exc:
-            log.warning("outbox %s undeliverable: %s", item.outbox_id, exc)
-            await mark_failed(core.db, item.outbox_id, str(exc))
-        except Exception as exc:  # a bug or a surprise in one message must not stall the others
-            log.exception("outbox %s: unexpected error while sending; will retry", item.outbox_id)
-            blocked.add(item.chat_id)
-            await mark_retry(core.db, item.outbox_id, f"{type(exc).__name__}: {exc}")
-        else:
-            await mark_sent(core.db, item.outbox_id, platform_id)
+        chats.setdefault(item.chat_id, []).append(item)
+    return chats
+
+
+async def deliver_batch(core: Core, deliverer: Deliverer, locks: ChatLocks | None = None) -> int:
+    """Deliver what is due now, chats side by side; returns how many messages were handled."""
+    items = await claim_pending(core.db, deliverer.channel)
+    chat_locks = locks or LocalChatLocks()
+    await asyncio.gather(*(deliver_chat(core, deliverer, chat, chat_locks) for chat in by_chat(items).values()))
     return len(items)
 
 
-async def run_sender(core: Core, deliverer: Deliverer, poll_seconds: float) -> None:
-    """Run until cancelled: wake on a commit signal, or poll for other workers' messages."""
-    while True:
+class OutboxSender:
+    """Runs until cancelled: claims what is due, starts one task per chat, and claims again on a
+    commit's wake-up, when a chat's task ends, or on the poll timer (other workers' commits when
+    no shared signal carries them)."""
+
+    def __init__(self, core: Core, deliverer: Deliverer, poll_seconds: float, locks: ChatLocks | None = None,
+                 lease: timedelta = LEASE, max_chats: int = MAX_CHATS_IN_FLIGHT) -> None:
+        self.core, self.deliverer, self.poll_seconds = core, deliverer, poll_seconds
+        self.locks = locks or LocalChatLocks()
+        self.lease, self.max_chats = lease, max_chats
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
+
+    async def run(self) -> None:
         try:
-            handled = await deliver_batch(core, deliverer)
-        except Exception:  # a database hiccup must not kill delivery for good
-            log.exception("outbox sender for %s failed; retrying", deliverer.channel)
-            handled = 0
-        if handled == 0:
-            await core.signal.wait(deliverer.channel, poll_seconds)
+            while True:
+                try:
+                    started = await self.round()
+                except Exception:  # a database hiccup must not kill delivery for good
+                    log.exception("outbox sender for %s failed; retrying", self.deliverer.channel)
+                    started = 0
+                if started == 0:
+                    await self.core.signal.wait(self.deliverer.channel, self.poll_seconds)
+        finally:
+            for task in self._in_flight.values():
+                task.cancel()
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    async def round(self) -> int:
+        """Claim once and start the chats that are not already being delivered; returns how many."""
+        room = self.max_chats - len(self._in_flight)
+        if room <= 0:
+            return 0
+        items = await claim_pending(self.core.db, self.deliverer.channel, limit=room, lease=self.lease)
+        started = 0
+        for chat_id, chat in by_chat(items).items():
+            if chat_id in self._in_flight:  # its task will claim these again when it ends
+                await release(self.core.db, [i.outbox_id for i in chat])
+                continue
+            task = asyncio.create_task(deliver_chat(self.core, self.deliverer, chat, self.locks),
+                                       name=f"{self.deliverer.channel}-chat")
+            self._in_flight[chat_id] = task
+            task.add_done_callback(functools.partial(self._done, chat_id))
+            started += 1
+        return started
+
+    def _done(self, chat_id: str, _task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(chat_id, None)
+        self.core.signal.fire_local([self.deliverer.channel])  # the chat may have more waiting behind
+
+
+async def run_sender(core: Core, deliverer: Deliverer, poll_seconds: float, locks: ChatLocks | None = None,
+                     lease: timedelta = LEASE) -> None:
+    """Run until cancelled (see `OutboxSender`)."""
+    await OutboxSender(core, deliverer, poll_seconds, locks, lease).run()

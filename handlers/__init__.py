@@ -24,6 +24,7 @@ from handlers.nlu_port import NluPort, load_or_train, province_names, run_nlu_cl
 from handlers.outbox import (
     ChatLine,
     claim_pending,
+    first_in_line,
     mark_failed,
     mark_retry,
     mark_sent,
@@ -35,7 +36,7 @@ from handlers.privacy import mask_contact, mask_personal, shown_text
 from handlers.queries import CaseDetail, active_units, case_detail, cases_of_chat, inbox
 from handlers.settings import AppConfig, Settings
 from handlers.setup import DemoLogin, prepare_database, seed_demo_staff
-from handlers.signals import OutboxSignal
+from handlers.signals import OutboxSignal, Signal, Subscription
 from handlers.staff_actions import (
     can_act,
     can_see_personal,
@@ -79,6 +80,9 @@ __all__ = [
     "live_choices",
     "match_choice",
     "claim_pending",
+    "first_in_line",
+    "Signal",
+    "Subscription",
     "cluster_of",
     "cluster_sizes",
     "count_problems",

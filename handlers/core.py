@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from handlers.nlu_port import NluPort
 from handlers.settings import AppConfig
-from handlers.signals import OutboxSignal
+from handlers.signals import OutboxSignal, Signal
 from storage import Database
 
 
@@ -20,5 +20,5 @@ class Core:
     db: Database
     nlu: NluPort
     config: AppConfig
-    signal: OutboxSignal = field(default_factory=OutboxSignal)
+    signal: Signal = field(default_factory=OutboxSignal)
     clock: Callable[[], datetime] = utcnow

@@ -54,11 +54,14 @@ def to_outgoing(item: OutboxItem) -> Outgoing:
     )
 
 
-async def claim_pending(db: Database, channel: str, limit: int = BATCH) -> list[Outgoing]:
+async def claim_pending(db: Database, channel: str, limit: int = BATCH,
+                        lease: timedelta = LEASE) -> list[Outgoing]:
     """Take due messages for a sender, oldest first, leasing them so other workers skip them.
 
     A message waits while an earlier one to the same chat is still pending and not due (backing
-    off, or leased by another worker): a chat never sees its messages out of order.
+    off, or leased by another worker): a chat never sees its messages out of order. Two workers
+    claiming at the same instant can still both see a chat's queue as free, so the sender checks
+    `first_in_line` again under the chat's lock before sending.
     """
     now = datetime.now(UTC)
     async with db.transaction() as session:
@@ -67,8 +70,28 @@ async def claim_pending(db: Database, channel: str, limit: int = BATCH) -> list[
             query = query.with_for_update(skip_locked=True, of=OutboxItem)
         items = (await session.scalars(query)).unique().all()
         for item in items:
-            item.next_attempt_at = now + LEASE
+            item.next_attempt_at = now + lease
         return [to_outgoing(i) for i in items]
+
+
+async def first_in_line(db: Database, channel: str, chat_id: str, outbox_ids: Sequence[int]) -> list[int]:
+    """Of the messages a sender claimed for one chat, those it may send now: still pending and
+    with no earlier pending message of the chat held by someone else. Call it under the chat's
+    lock; a message another worker already sent (its lease ran out meanwhile) is left out."""
+    if not outbox_ids:
+        return []
+    async with db.sessions() as session:
+        pending = (await session.scalars(
+            select(OutboxItem.id).where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id,
+                                        OutboxItem.status == OutboxStatus.PENDING,
+                                        OutboxItem.id <= max(outbox_ids))
+            .order_by(OutboxItem.id))).all()
+    mine, line = set(outbox_ids), []
+    for outbox_id in pending:
+        if outbox_id not in mine:
+            break
+        line.append(outbox_id)
+    return line
 
 
 def claim_query(channel: str, now: datetime, limit: int = BATCH) -> Select[OutboxItem]:

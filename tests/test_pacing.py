@@ -41,3 +41,25 @@ async def test_a_burst_to_one_chat_waits_its_turn_and_another_chat_does_not() ->
     assert time.slept == [1.0, 1.0] and time.now == 102.0
     await pacer.wait("b")
     assert time.slept == [1.0, 1.0, 0.25], "another chat waits only for the overall limit, not for chat a"
+
+
+def test_a_chat_gets_a_short_burst_then_one_message_a_second() -> None:
+    clock = FakeClock()
+    pacer = Pacer(per_chat_interval=1.0, global_interval=0.01, clock=clock, chat_burst=4, global_burst=30)
+    assert [pacer.delay("a") for _ in range(6)] == pytest.approx([0.0, 0.0, 0.0, 0.0, 1.0, 2.0])
+    clock.now += 10  # a quiet while fills the bucket again
+    assert [pacer.delay("a") for _ in range(4)] == pytest.approx([0.0, 0.0, 0.0, 0.0])
+
+
+def test_the_whole_bot_is_held_to_its_own_rate_across_chats() -> None:
+    clock = FakeClock()
+    pacer = Pacer(per_chat_interval=1.0, global_interval=0.1, clock=clock, chat_burst=4, global_burst=3)
+    delays = [pacer.delay(chat) for chat in "abcdef"]
+    assert delays == pytest.approx([0.0, 0.0, 0.0, 0.1, 0.2, 0.3]), "three at once, then one every 0.1 s"
+
+
+def test_telegram_limits_stay_under_its_flood_control() -> None:
+    from bot.pacing import TELEGRAM_LIMITS
+
+    assert TELEGRAM_LIMITS.chat_burst < 5 and TELEGRAM_LIMITS.per_chat_interval >= 1.0
+    assert TELEGRAM_LIMITS.global_burst < 30 and 1 / TELEGRAM_LIMITS.global_interval < 30
