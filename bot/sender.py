@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Protocol
 
@@ -26,6 +27,7 @@ from handlers import (
     mark_failed,
     mark_retry,
     mark_sent,
+    mark_sent_many,
     release,
 )
 from handlers.outbox import LEASE
@@ -51,7 +53,49 @@ class Deliverer(Protocol):
         """Send one message; return the platform's message id."""
 
 
-async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], locks: ChatLocks) -> None:
+MarkSent = Callable[[int, "str | None"], Awaitable[None]]
+
+
+class SentBook:
+    """Records deliveries in batches: one transaction for all that were sent meanwhile, instead of
+    one each. Until a batch is written its messages stay leased, so nobody sends them again and
+    the chat's next messages wait (a crash in between sends them again: at least once)."""
+
+    def __init__(self, core: Core, channel: str) -> None:
+        self.core, self.channel = core, channel
+        self._pending: list[tuple[int, str | None]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.on_written: Callable[[], None] | None = None
+
+    async def add(self, outbox_id: int, platform_id: str | None) -> None:
+        self._pending.append((outbox_id, platform_id))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name=f"{self.channel}-sent-book")
+
+    async def _write(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await mark_sent_many(self.core.db, batch)
+            except Exception:
+                log.exception("recording %d deliveries failed; retrying", len(batch))
+                self._pending[:0] = batch
+                await asyncio.sleep(0.5)
+                continue
+            if self.on_written is not None:
+                self.on_written()
+
+    async def drain(self) -> None:
+        if self._writer is not None:
+            await asyncio.shield(self._writer)
+
+
+async def _mark_sent_now(core: Core, outbox_id: int, platform_id: str | None) -> None:
+    await mark_sent(core.db, outbox_id, platform_id)
+
+
+async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], locks: ChatLocks,
+                       sent: MarkSent | None = None) -> None:
     """Send one chat's claimed messages in order; stop at the first that must wait."""
     chat_id = items[0].chat_id
     try:
@@ -59,8 +103,9 @@ async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], 
             line = set(await first_in_line(core.db, deliverer.channel, chat_id, [i.outbox_id for i in items]))
             queued = [i for i in items if i.outbox_id in line]
             await release(core.db, [i.outbox_id for i in items if i.outbox_id not in line])
+            record = sent or functools.partial(_mark_sent_now, core)
             for n, item in enumerate(queued):
-                if not await _deliver_one(core, deliverer, item):
+                if not await _deliver_one(core, deliverer, item, record):
                     await release(core.db, [i.outbox_id for i in queued[n + 1:]])
                     return
     except Exception:  # the lock or the database failed: hand the messages back for the next round
@@ -68,7 +113,7 @@ async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], 
         await release(core.db, [i.outbox_id for i in items])
 
 
-async def _deliver_one(core: Core, deliverer: Deliverer, item: Outgoing) -> bool:
+async def _deliver_one(core: Core, deliverer: Deliverer, item: Outgoing, sent: MarkSent) -> bool:
     """True when the chat may go on to its next message."""
     try:
         platform_id = await deliverer.deliver(item)
@@ -83,7 +128,7 @@ async def _deliver_one(core: Core, deliverer: Deliverer, item: Outgoing) -> bool
         log.exception("outbox %s: unexpected error while sending; will retry", item.outbox_id)
         await mark_retry(core.db, item.outbox_id, f"{type(exc).__name__}: {exc}")
         return False
-    await mark_sent(core.db, item.outbox_id, platform_id)
+    await sent(item.outbox_id, platform_id)
     return True
 
 
@@ -113,6 +158,9 @@ class OutboxSender:
         self.locks = locks or LocalChatLocks()
         self.lease, self.max_chats = lease, max_chats
         self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._deferred: set[str] = set()   # chats with messages claimed while their task was running
+        self.book = SentBook(core, deliverer.channel)
+        self.book.on_written = self._written
 
     async def run(self) -> None:
         try:
@@ -128,6 +176,7 @@ class OutboxSender:
             for task in self._in_flight.values():
                 task.cancel()
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+            await self.book.drain()
 
     async def round(self) -> int:
         """Claim once and start the chats that are not already being delivered; returns how many."""
@@ -137,19 +186,26 @@ class OutboxSender:
         items = await claim_pending(self.core.db, self.deliverer.channel, limit=room, lease=self.lease)
         started = 0
         for chat_id, chat in by_chat(items).items():
-            if chat_id in self._in_flight:  # its task will claim these again when it ends
+            if chat_id in self._in_flight:  # claimed again when its task ends
+                self._deferred.add(chat_id)
                 await release(self.core.db, [i.outbox_id for i in chat])
                 continue
-            task = asyncio.create_task(deliver_chat(self.core, self.deliverer, chat, self.locks),
+            task = asyncio.create_task(deliver_chat(self.core, self.deliverer, chat, self.locks, self.book.add),
                                        name=f"{self.deliverer.channel}-chat")
             self._in_flight[chat_id] = task
             task.add_done_callback(functools.partial(self._done, chat_id))
             started += 1
         return started
 
+    def _written(self) -> None:
+        if self._deferred:   # their earlier messages were still being recorded
+            self.core.signal.fire_local([self.deliverer.channel])
+
     def _done(self, chat_id: str, _task: asyncio.Task[None]) -> None:
         self._in_flight.pop(chat_id, None)
-        self.core.signal.fire_local([self.deliverer.channel])  # the chat may have more waiting behind
+        if chat_id in self._deferred:
+            self._deferred.discard(chat_id)
+            self.core.signal.fire_local([self.deliverer.channel])
 
 
 async def run_sender(core: Core, deliverer: Deliverer, poll_seconds: float, locks: ChatLocks | None = None,

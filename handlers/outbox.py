@@ -64,6 +64,10 @@ async def claim_pending(db: Database, channel: str, limit: int = BATCH,
     `first_in_line` again under the chat's lock before sending.
     """
     now = datetime.now(UTC)
+    if db.is_sqlite:  # look before taking SQLite's one writer: most wake-ups find nothing new
+        async with db.sessions() as session:
+            if not (await session.scalars(claim_query(channel, now, 1).with_only_columns(OutboxItem.id))).first():
+                return []
     async with db.transaction() as session:
         query = claim_query(channel, now, limit)
         if not db.is_sqlite:
@@ -140,6 +144,21 @@ async def mark_sent(db: Database, outbox_id: int, platform_message_id: str | Non
         item.status, item.sent_at = OutboxStatus.SENT, datetime.now(UTC)
         item.attempts += 1
         item.message.platform_message_id = platform_message_id
+
+
+async def mark_sent_many(db: Database, sent: Sequence[tuple[int, str | None]]) -> None:
+    """`mark_sent` for many messages in one transaction: under load, one write instead of dozens
+    (SQLite has one writer; every citizen's next turn would queue behind them)."""
+    if not sent:
+        return
+    now = datetime.now(UTC)
+    async with db.transaction() as session:
+        items = (await session.scalars(select(OutboxItem).where(OutboxItem.id.in_([i for i, _ in sent])))).all()
+        platform_ids = dict(sent)
+        for item in items:
+            item.status, item.sent_at = OutboxStatus.SENT, now
+            item.attempts += 1
+            item.message.platform_message_id = platform_ids[item.id]
 
 
 async def mark_retry(db: Database, outbox_id: int, error: str, delay: float | None = None) -> None:

@@ -30,6 +30,7 @@ import copy
 import functools
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -763,6 +764,39 @@ def _message_summary(index: int, message: dict[str, Any]) -> str:
     return f"  [{index}] #{message['message_id']}: {content!r}{extra}"
 
 
+class FloodControl:
+    """Telegram's flood control as token buckets: about `chat_burst` quick messages to one chat
+    then `chat_rate` a second, and `bot_burst` then `bot_rate` a second for the whole bot. A send
+    over either limit gets 429 with `retry_after` (whole seconds, as Telegram gives it)."""
+
+    def __init__(self, chat_burst: int = 5, chat_rate: float = 1.0, bot_burst: int = 30, bot_rate: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.chat_burst, self.chat_rate, self.bot_burst, self.bot_rate = chat_burst, chat_rate, bot_burst, bot_rate
+        self.clock = clock
+        self._chats: dict[Any, tuple[float, float]] = {}
+        self._bot = (float(bot_burst), clock())
+        self.refused = 0   # how many 429s it gave
+
+    @staticmethod
+    def _level(bucket: tuple[float, float], capacity: int, rate: float, now: float) -> float:
+        tokens, since = bucket
+        return min(float(capacity), tokens + (now - since) * rate)
+
+    def check(self, method: str, chat_id: Any) -> None:
+        if not method.startswith(("send", "copy", "forward")) or method == "sendChatAction" or chat_id is None:
+            return
+        now = self.clock()
+        chat = self._level(self._chats.get(chat_id, (float(self.chat_burst), now)), self.chat_burst, self.chat_rate, now)
+        bot = self._level(self._bot, self.bot_burst, self.bot_rate, now)
+        if chat < 1 or bot < 1:
+            wait = max((1 - chat) / self.chat_rate if chat < 1 else 0.0, (1 - bot) / self.bot_rate if bot < 1 else 0.0)
+            self.refused += 1
+            retry_after = max(1, math.ceil(wait))
+            raise _SimulatedFailure(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+        self._chats[chat_id] = (chat - 1, now)
+        self._bot = (bot - 1, now)
+
+
 # --------------------------------------------------------------------------------------
 # The server
 # --------------------------------------------------------------------------------------
@@ -845,6 +879,7 @@ class FakeTelegramServer:
             "getFile": self._get_file,
         }
         self.files: dict[str, bytes] = {}   # file_id -> content, for getFile and downloads
+        self.flood: FloodControl | None = None   # `enable_flood_control()`: 429s as Telegram gives them
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -901,6 +936,8 @@ class FakeTelegramServer:
             params = validate_params(method, raw, self._tolerated.get(method.name.lower(), ()))
             raw = params
             self._raise_injected(method.name)
+            if self.flood is not None:
+                self.flood.check(method.name, params.get("chat_id"))
             result = await self._dispatch(method, params, request)
         except _Silent as silent:
             return self._record(None, method_name, raw, silent.status, silent.payload())
@@ -1440,6 +1477,11 @@ class FakeTelegramServer:
                 else _DEFAULT_DESCRIPTIONS.get(error_code, "Error")
             )
         self._injected[spec.name].append(_Injected(error_code, description, parameters))
+
+    def enable_flood_control(self, **limits: Any) -> FloodControl:
+        """From now on, sends beyond Telegram's flood limits get 429 (see `FloodControl`)."""
+        self.flood = FloodControl(**limits)
+        return self.flood
 
     # ---------------------------------------------------------------- simulation API: assertions
 
