@@ -44,35 +44,37 @@ TELEGRAM_LIMITS = Limits(per_chat_interval=1.0, global_interval=1 / 28, chat_bur
 ZALO_LIMITS = Limits(per_chat_interval=0.5, global_interval=1 / 20)
 
 
-def book(limits: Limits, now: float, chat_tat: float, global_tat: float) -> tuple[float, float, float]:
-    """The earliest send time both buckets allow, and the buckets' new arrival times.
+def book(now: float, tat: float, interval: float, tolerance: float) -> tuple[float, float]:
+    """GCRA for one bucket: the earliest send time it allows, and its new arrival time.
 
     The same arithmetic runs in Redis (bot/redis_coord.py's Lua script); keep the two alike.
     """
-    start = max(now, chat_tat - limits.chat_tolerance, global_tat - limits.global_tolerance)
-    return start, max(chat_tat, start) + limits.per_chat_interval, max(global_tat, start) + limits.global_interval
+    start = max(now, tat - tolerance)
+    return start, max(tat, start) + interval
 
 
 class RateLimiter(ABC):
-    """Where the buckets live is the implementation's business; callers only `wait`."""
+    """Where the buckets live is the implementation's business; callers only `wait`.
+
+    The chat's slot is booked first and waited for; only then is the bot's slot booked, so a chat
+    that must wait a second never books (and blocks) the bot's capacity for everyone else.
+    """
 
     def __init__(self, limits: Limits, sleep: Sleep = asyncio.sleep) -> None:
         self.limits, self.sleep = limits, sleep
 
-    @property
-    def per_chat_interval(self) -> float:
-        return self.limits.per_chat_interval
-
-    @property
-    def global_interval(self) -> float:
-        return self.limits.global_interval
+    @abstractmethod
+    async def reserve_chat(self, chat_id: str) -> float:
+        """Book the chat's next send; returns the seconds to wait before it."""
 
     @abstractmethod
-    async def reserve(self, chat_id: str) -> float:
-        """Book the next send to `chat_id`; returns the seconds to wait before making it."""
+    async def reserve_bot(self) -> float:
+        """Book a send of the whole bot, now; returns the seconds to wait before it."""
 
     async def wait(self, chat_id: str) -> None:
-        if (pause := await self.reserve(chat_id)) > 0:
+        if (pause := await self.reserve_chat(chat_id)) > 0:
+            await self.sleep(pause)
+        if (pause := await self.reserve_bot()) > 0:
             await self.sleep(pause)
 
 
@@ -94,14 +96,22 @@ class Pacer(RateLimiter):
         return cls(limits.per_chat_interval, limits.global_interval, clock, sleep,
                    chat_burst=limits.chat_burst, global_burst=limits.global_burst)
 
-    def delay(self, chat_id: str) -> float:
-        """Seconds to wait before the next send to `chat_id`, booking the slot."""
+    def chat_delay(self, chat_id: str) -> float:
         now = self.clock()
-        start, self._chat_tat[chat_id], self._global_tat = book(
-            self.limits, now, self._chat_tat.get(chat_id, 0.0), self._global_tat)
+        start, self._chat_tat[chat_id] = book(now, self._chat_tat.get(chat_id, 0.0),
+                                              self.limits.per_chat_interval, self.limits.chat_tolerance)
         if len(self._chat_tat) > 10_000:  # forget chats whose bucket is full again
             self._chat_tat = {c: t for c, t in self._chat_tat.items() if t > now}
         return start - now
 
-    async def reserve(self, chat_id: str) -> float:
-        return self.delay(chat_id)
+    def bot_delay(self) -> float:
+        now = self.clock()
+        start, self._global_tat = book(now, self._global_tat, self.limits.global_interval,
+                                       self.limits.global_tolerance)
+        return start - now
+
+    async def reserve_chat(self, chat_id: str) -> float:
+        return self.chat_delay(chat_id)
+
+    async def reserve_bot(self) -> float:
+        return self.bot_delay()
