@@ -20,7 +20,7 @@ from handlers.entities import place_entities
 from handlers.errors import CaseNotFound, InvalidAction
 from handlers.escalation import escalate_overdue
 from handlers.intake import handle_inbound
-from handlers.nlu_port import NluPort, load_or_train, province_names, run_nlu_cli
+from handlers.nlu_port import NluPort, load_built, load_or_train, province_names, run_nlu_cli
 from handlers.outbox import (
     ChatLine,
     claim_pending,
@@ -100,6 +100,7 @@ __all__ = [
     "get_staff",
     "handle_inbound",
     "inbox",
+    "load_built",
     "load_or_train",
     "mark_failed",
     "mask_contact",
