@@ -95,7 +95,7 @@ async def _mark_sent_now(core: Core, outbox_id: int, platform_id: str | None) ->
 
 
 async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], locks: ChatLocks,
-                       sent: MarkSent | None = None) -> None:
+                       book: SentBook | None = None) -> None:
     """Send one chat's claimed messages in order; stop at the first that must wait."""
     chat_id = items[0].chat_id
     try:
@@ -103,11 +103,15 @@ async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], 
             line = set(await first_in_line(core.db, deliverer.channel, chat_id, [i.outbox_id for i in items]))
             queued = [i for i in items if i.outbox_id in line]
             await release(core.db, [i.outbox_id for i in items if i.outbox_id not in line])
-            record = sent or functools.partial(_mark_sent_now, core)
-            for n, item in enumerate(queued):
-                if not await _deliver_one(core, deliverer, item, record):
-                    await release(core.db, [i.outbox_id for i in queued[n + 1:]])
-                    return
+            record = book.add if book is not None else functools.partial(_mark_sent_now, core)
+            try:
+                for n, item in enumerate(queued):
+                    if not await _deliver_one(core, deliverer, item, record):
+                        await release(core.db, [i.outbox_id for i in queued[n + 1:]])
+                        return
+            finally:
+                if book is not None:   # recorded before the lock goes: the next holder must see them sent
+                    await book.drain()
     except Exception:  # the lock or the database failed: hand the messages back for the next round
         log.exception("delivery to %s chat %s failed; will retry", deliverer.channel, chat_id)
         await release(core.db, [i.outbox_id for i in items])
@@ -190,7 +194,7 @@ class OutboxSender:
                 self._deferred.add(chat_id)
                 await release(self.core.db, [i.outbox_id for i in chat])
                 continue
-            task = asyncio.create_task(deliver_chat(self.core, self.deliverer, chat, self.locks, self.book.add),
+            task = asyncio.create_task(deliver_chat(self.core, self.deliverer, chat, self.locks, self.book),
                                        name=f"{self.deliverer.channel}-chat")
             self._in_flight[chat_id] = task
             task.add_done_callback(functools.partial(self._done, chat_id))

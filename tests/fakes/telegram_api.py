@@ -797,6 +797,27 @@ class FloodControl:
         self._bot = (bot - 1, now)
 
 
+class Chaos:
+    """A bad day at the platform: a `share` of the calls to `methods` fail with 429 (retry_after
+    1) or 500, answer after `slow_seconds`, or are carried out but lose their answer (the
+    connection drops), in equal parts, drawn from a seeded generator."""
+
+    KINDS = ("429", "500", "slow", "drop")
+
+    def __init__(self, share: float = 0.15, methods: Iterable[str] = ("sendMessage",), seed: int = 11,
+                 slow_seconds: float = 1.5) -> None:
+        self.share, self.methods, self.slow_seconds = share, frozenset(methods), slow_seconds
+        self.random = random.Random(seed)
+        self.counts: dict[str, int] = dict.fromkeys(self.KINDS, 0)
+
+    def pick(self, method: str) -> str | None:
+        if method not in self.methods or self.random.random() >= self.share:
+            return None
+        kind = self.random.choice(self.KINDS)
+        self.counts[kind] += 1
+        return kind
+
+
 # --------------------------------------------------------------------------------------
 # The server
 # --------------------------------------------------------------------------------------
@@ -880,6 +901,8 @@ class FakeTelegramServer:
         }
         self.files: dict[str, bytes] = {}   # file_id -> content, for getFile and downloads
         self.flood: FloodControl | None = None   # `enable_flood_control()`: 429s as Telegram gives them
+        self.chaos: Chaos | None = None          # `enable_chaos()`: some calls fail, crawl or lose their answer
+        self.dropped: list[ApiCall] = []          # calls carried out whose answer the bot never got
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -938,7 +961,16 @@ class FakeTelegramServer:
             self._raise_injected(method.name)
             if self.flood is not None:
                 self.flood.check(method.name, params.get("chat_id"))
+            fault = self.chaos.pick(method.name) if self.chaos is not None else None
+            if fault == "slow":
+                await asyncio.sleep(self.chaos.slow_seconds if self.chaos else 0)
+            elif fault in ("429", "500"):
+                raise _SimulatedFailure(429, "Too Many Requests: retry after 1", {"retry_after": 1}) \
+                    if fault == "429" else _SimulatedFailure(500, "Internal Server Error")
             result = await self._dispatch(method, params, request)
+            if fault == "drop" and request.transport is not None:   # done, but the answer never arrives
+                self.dropped.append(ApiCall(method.name, params, 0, {"ok": True, "result": result}))
+                request.transport.abort()
         except _Silent as silent:
             return self._record(None, method_name, raw, silent.status, silent.payload())
         except _SimulatedFailure as failure:
@@ -1477,6 +1509,11 @@ class FakeTelegramServer:
                 else _DEFAULT_DESCRIPTIONS.get(error_code, "Error")
             )
         self._injected[spec.name].append(_Injected(error_code, description, parameters))
+
+    def enable_chaos(self, **options: Any) -> Chaos:
+        """From now on, some calls fail, crawl or lose their answer (see `Chaos`)."""
+        self.chaos = Chaos(**options)
+        return self.chaos
 
     def enable_flood_control(self, **limits: Any) -> FloodControl:
         """From now on, sends beyond Telegram's flood limits get 429 (see `FloodControl`)."""
