@@ -25,7 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,13 @@ class Tally:
                                                 for k, v in sorted(self.by_step.items())}}
 
 
-async def citizen(server: FakeTelegramServer, user_id: int, story: str, echo: bool, tally: Tally) -> None:
-    """One citizen's whole report, answering every PACE seconds."""
+Push = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def citizen(server: FakeTelegramServer, user_id: int, story: str, echo: bool, tally: Tally,
+                  push: Push | None = None) -> None:
+    """One citizen's whole report, answering every PACE seconds (webhook mode: `push` posts each
+    update to the bot, as Telegram would; polling: the bot fetches it)."""
     server.add_user(user_id, f"Dân {user_id}")
     await asyncio.sleep(random.uniform(0, PACE))
     for step, (action, fragment) in enumerate(DIALOGUE):
@@ -85,9 +91,9 @@ async def citizen(server: FakeTelegramServer, user_id: int, story: str, echo: bo
         mark = len(server.messages_to(user_id))
         text = action.format(story=story)
         if not text.startswith("!"):
-            server.user_sends_text(user_id, text)
+            update = server.user_sends_text(user_id, text)
         elif echo:  # the echo bot shows no buttons: the citizen types instead
-            server.user_sends_text(user_id, text[1:])
+            update = server.user_sends_text(user_id, text[1:])
         else:
             found = [m for m in reversed(server.messages_to(user_id)) if any(
                 b.get("callback_data") == text[1:] for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
@@ -95,7 +101,9 @@ async def citizen(server: FakeTelegramServer, user_id: int, story: str, echo: bo
             if not found:
                 tally.stuck.append(f"{user_id}: no button {text[1:]}")
                 return
-            server.user_clicks(user_id, found[0]["message_id"], text[1:])
+            update = server.user_clicks(user_id, found[0]["message_id"], text[1:])
+        if push is not None:
+            await push(update)
         try:
             await server.wait_for_message(user_id, None, timeout=60, after=mark)
             tally.first_answer.append(time.perf_counter() - started)
@@ -138,15 +146,19 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 Starter = Callable[[FakeTelegramServer, Path], tuple[subprocess.Popen[bytes], int | None]]
 
 
-def start_ours(app_root: Path, model: Path) -> Starter:
+WEBHOOK_SECRET = "bench-webhook-secret"
+
+
+def start_ours(app_root: Path, model: Path, workers: int = 1, extra: dict[str, str] | None = None) -> Starter:
     def start(server: FakeTelegramServer, folder: Path) -> tuple[subprocess.Popen[bytes], int | None]:
         port = free_port()
         env = {**os.environ, "PYTHONPATH": str(app_root), "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/load.db",
                "PORT": str(port), "SECRET_KEY": "bench-" + "x" * 40, "DEMO": "false",
                "TELEGRAM_BOT_TOKEN": server.token, "TELEGRAM_API_BASE_URL": server.base_url,
                "NLU_MODEL_PATH": str(model), "CONFIG_PATH": str(app_root / "config.yml"),
-               "MEDIA_DIR": str(folder / "media")}
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=folder, env=env,
+               "MEDIA_DIR": str(folder / "media"), **(extra or {})}
+        args = ["--workers", str(workers)] if workers > 1 else []
+        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", *args], cwd=folder, env=env,
                                    stdout=subprocess.DEVNULL, stderr=open(folder / "bot.log", "wb"))  # noqa: SIM115
         return process, port
     return start
@@ -158,7 +170,22 @@ def start_echo(server: FakeTelegramServer, folder: Path) -> tuple[subprocess.Pop
     return process, None
 
 
-async def scenario(name: str, start: Starter, waves: int, citizens: int, echo: bool) -> dict[str, Any]:
+def pusher(port: int, http: httpx.AsyncClient) -> Push:
+    async def push(update: dict[str, Any]) -> None:
+        while True:   # as Telegram: again until the webhook answers 200
+            try:
+                answer = await http.post(f"http://127.0.0.1:{port}/telegram/webhook", json=update, timeout=30,
+                                         headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})
+                if answer.status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    return push
+
+
+async def scenario(name: str, start: Starter, waves: int, citizens: int, echo: bool,
+                   webhook: bool = False) -> dict[str, Any]:
     """Start a fresh fake platform and bot, run the waves of citizens, stop everything."""
     async with FakeTelegramServer() as server:
         server.enable_flood_control()
@@ -170,13 +197,16 @@ async def scenario(name: str, start: Starter, waves: int, citizens: int, echo: b
                     await wait_ready(port, process)
                 else:
                     await asyncio.sleep(3)   # the echo bot has nothing to prepare but aiogram's import
-                await citizen(server, 99_999, STORIES[0], echo, Tally())   # warm-up, not counted
+                http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200))
+                push = pusher(port, http) if webhook and port is not None else None
+                await citizen(server, 99_999, STORIES[0], echo, Tally(), push)   # warm-up, not counted
                 tally = Tally()
                 started = time.perf_counter()
                 for wave in range(waves):
                     await asyncio.gather(*(citizen(server, 100_000 + wave * 1000 + i, STORIES[i % len(STORIES)],
-                                                   echo, tally) for i in range(citizens)))
+                                                   echo, tally, push) for i in range(citizens)))
                 elapsed = time.perf_counter() - started
+                await http.aclose()
             finally:
                 stop(process)
             result = tally.summary(elapsed, server)
@@ -195,7 +225,19 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-async def run(waves: int, citizens: int, app_root: Path) -> dict[str, Any]:
+@contextmanager
+def scale_out_services() -> Iterator[tuple[str, str]]:
+    """A throwaway PostgreSQL and Redis from Debian's packages (the tests' helpers)."""
+    from tests.postgres import postgres_server
+    from tests.redis_server import redis_server
+
+    with ExitStack() as stack:
+        database_url = stack.enter_context(postgres_server())
+        redis = stack.enter_context(redis_server())
+        yield database_url, redis.url
+
+
+async def run(waves: int, citizens: int, app_root: Path, scale: bool = False) -> dict[str, Any]:
     from handlers import load_or_train
     from handlers.nlu_port import model_path
 
@@ -208,6 +250,17 @@ async def run(waves: int, citizens: int, app_root: Path) -> dict[str, Any]:
     results["ratio"] = {"p50": round(ours["first_answer_ms_p50"] / floor["first_answer_ms_p50"], 2),
                         "p99": round(ours["first_answer_ms_p99"] / floor["first_answer_ms_p99"], 2),
                         "target": {"p50": 3.0, "p99": 5.0}}
+    if scale:
+        with scale_out_services() as (database_url, redis_url):
+            for workers in (1, 2, 4):
+                from tests.postgres import empty_database
+
+                fresh = empty_database(database_url, f"load_{workers}")   # the fake's update ids start again
+                extra = {"DATABASE_URL": fresh, "REDIS_URL": redis_url, "TELEGRAM_MODE": "webhook",
+                         "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET, "PUBLIC_URL": "https://langnghe.example"}
+                results[f"langnghe pg+redis/{workers}"] = await scenario(
+                    f"pg{workers}", start_ours(app_root, model, workers, extra), waves, citizens, echo=False,
+                    webhook=True)
     results["load"] = {"citizens": citizens, "waves": waves, "answer_every_s": PACE,
                        "flood_control": "5/chat then 1/s, 30/bot then 30/s", "app_root": str(app_root)}
     return results
@@ -219,8 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--citizens", type=int, default=20)
     parser.add_argument("--app-root", type=Path, default=ROOT, help="run `langnghe run` from this checkout")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--no-scale", action="store_true", help="skip PostgreSQL + Redis with 1, 2 and 4 workers")
     args = parser.parse_args(argv)
-    results = asyncio.run(run(args.waves, args.citizens, args.app_root.resolve()))
+    results = asyncio.run(run(args.waves, args.citizens, args.app_root.resolve(), scale=not args.no_scale))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(table(results))

@@ -41,9 +41,11 @@ def check_scale_out(settings: Settings) -> None:
 async def prepare_once(settings: Settings) -> None:
     """Migrate, sync units, make demo logins, build the model: once, before any worker starts."""
     from handlers import AppConfig, load_or_train, prepare_database, province_names, seed_demo_staff
+    from handlers.nlu_port import model_path
     from storage import create_database
 
-    await asyncio.to_thread(load_or_train, settings.nlu_model_path, print)
+    if not model_path(settings.nlu_model_path).exists():   # a built model is used as it is, never retrained
+        await asyncio.to_thread(load_or_train, settings.nlu_model_path, print)
     db = create_database(settings.database_url)
     try:
         units = await prepare_database(db, AppConfig.load(settings.config_path), province_names())
