@@ -95,12 +95,13 @@ async def _mark_sent_now(core: Core, outbox_id: int, platform_id: str | None) ->
 
 
 async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], locks: ChatLocks,
-                       book: SentBook | None = None) -> None:
+                       book: SentBook | None = None, check_line: bool = True) -> None:
     """Send one chat's claimed messages in order; stop at the first that must wait."""
     chat_id = items[0].chat_id
     try:
         async with locks(chat_id):
-            line = set(await first_in_line(core.db, deliverer.channel, chat_id, [i.outbox_id for i in items]))
+            ids = [i.outbox_id for i in items]
+            line = set(await first_in_line(core.db, deliverer.channel, chat_id, ids) if check_line else ids)
             queued = [i for i in items if i.outbox_id in line]
             await release(core.db, [i.outbox_id for i in items if i.outbox_id not in line])
             record = book.add if book is not None else functools.partial(_mark_sent_now, core)
@@ -161,8 +162,12 @@ class OutboxSender:
         self.core, self.deliverer, self.poll_seconds = core, deliverer, poll_seconds
         self.locks = locks or LocalChatLocks()
         self.lease, self.max_chats = lease, max_chats
+        # The one sender of an embedded SQLite database (`make run`) knows what it is sending: no
+        # lease to write, no line to check again. Any shared set-up leases and checks.
+        self.alone = core.db.is_sqlite and isinstance(self.locks, LocalChatLocks)
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._deferred: set[str] = set()   # chats with messages claimed while their task was running
+        self._finished: dict[str, float] = {}   # when each chat's last task ended (loop time)
         self.book = SentBook(core, deliverer.channel)
         self.book.on_written = self._written
 
@@ -187,15 +192,24 @@ class OutboxSender:
         room = self.max_chats - len(self._in_flight)
         if room <= 0:
             return 0
-        items = await claim_pending(self.core.db, self.deliverer.channel, limit=room, lease=self.lease)
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        items = await claim_pending(self.core.db, self.deliverer.channel, limit=room + 8 * len(self._in_flight),
+                                    lease=None if self.alone else self.lease)
         started = 0
         for chat_id, chat in by_chat(items).items():
-            if chat_id in self._in_flight:  # claimed again when its task ends
+            # a chat being sent, or finished while we asked (what we read may already be sent):
+            # claimed again when its task ends / on the wake-up its end gives
+            busy = chat_id in self._in_flight or self._finished.get(chat_id, -1.0) >= asked
+            if busy or started >= room:
                 self._deferred.add(chat_id)
-                await release(self.core.db, [i.outbox_id for i in chat])
+                if not self.alone:
+                    await release(self.core.db, [i.outbox_id for i in chat])
+                if chat_id not in self._in_flight:
+                    self.core.signal.fire_local([self.deliverer.channel])
                 continue
-            task = asyncio.create_task(deliver_chat(self.core, self.deliverer, chat, self.locks, self.book),
-                                       name=f"{self.deliverer.channel}-chat")
+            task = asyncio.create_task(deliver_chat(self.core, self.deliverer, chat, self.locks, self.book,
+                                                    check_line=not self.alone), name=f"{self.deliverer.channel}-chat")
             self._in_flight[chat_id] = task
             task.add_done_callback(functools.partial(self._done, chat_id))
             started += 1
@@ -207,6 +221,10 @@ class OutboxSender:
 
     def _done(self, chat_id: str, _task: asyncio.Task[None]) -> None:
         self._in_flight.pop(chat_id, None)
+        now = asyncio.get_running_loop().time()
+        self._finished[chat_id] = now
+        if len(self._finished) > 10_000:
+            self._finished = {c: t for c, t in self._finished.items() if t > now - 60}
         if chat_id in self._deferred:
             self._deferred.discard(chat_id)
             self.core.signal.fire_local([self.deliverer.channel])

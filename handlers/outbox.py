@@ -55,15 +55,21 @@ def to_outgoing(item: OutboxItem) -> Outgoing:
 
 
 async def claim_pending(db: Database, channel: str, limit: int = BATCH,
-                        lease: timedelta = LEASE) -> list[Outgoing]:
+                        lease: timedelta | None = LEASE) -> list[Outgoing]:
     """Take due messages for a sender, oldest first, leasing them so other workers skip them.
 
     A message waits while an earlier one to the same chat is still pending and not due (backing
     off, or leased by another worker): a chat never sees its messages out of order. Two workers
     claiming at the same instant can still both see a chat's queue as free, so the sender checks
     `first_in_line` again under the chat's lock before sending.
+
+    `lease=None` only reads: for the one sender of an embedded SQLite database, which keeps track
+    of what it is sending in memory and need not queue for SQLite's single writer to say so.
     """
     now = datetime.now(UTC)
+    if lease is None:
+        async with db.sessions() as session:
+            return [to_outgoing(i) for i in (await session.scalars(claim_query(channel, now, limit))).unique().all()]
     if db.is_sqlite:  # look before taking SQLite's one writer: most wake-ups find nothing new
         async with db.sessions() as session:
             if not (await session.scalars(claim_query(channel, now, 1).with_only_columns(OutboxItem.id))).first():

@@ -266,5 +266,6 @@ async def test_nothing_lost_doubled_or_reordered_when_workers_die_and_the_platfo
           f"{sum(len(r) for r in result['replies'].values())} replies; faults {chaos.counts}, kills "
           f"{deployment.kills}; repeated deliveries {sum(repeats.values())} "
           f"(answers lost by the platform {sum(dropped.values())}, after a kill {sum(unexplained.values())})")
-    assert sum(unexplained.values()) <= deployment.kills, \
-        "a repeat the platform did not cause can only come from a kill between a send and its record"
+    # A repeat the platform did not cause comes from a kill between a send and its record: at most
+    # the chats the killed worker was sending to at that moment.
+    assert sum(unexplained.values()) <= deployment.kills * CITIZENS
