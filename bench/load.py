@@ -59,16 +59,18 @@ def free_port() -> int:
 class Tally:
     first_answer: list[float] = field(default_factory=list)
     by_step: dict[int, list[float]] = field(default_factory=dict)
+    whole_turn: list[float] = field(default_factory=list)   # until the turn's last message arrived
     finished: int = 0
     stuck: list[str] = field(default_factory=list)
 
     def summary(self, seconds: float, server: FakeTelegramServer) -> dict[str, Any]:
-        ordered = sorted(self.first_answer)
+        ordered, turns = sorted(self.first_answer), sorted(self.whole_turn)
 
-        def pct(p: float) -> float:
-            return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 1) if ordered else float("nan")
+        def pct(p: float, values: list[float] = ordered) -> float:
+            return round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 1) if values else float("nan")
 
         return {"first_answer_ms_p50": pct(0.50), "first_answer_ms_p90": pct(0.90), "first_answer_ms_p99": pct(0.99),
+                "whole_turn_ms_p50": pct(0.5, turns), "whole_turn_ms_p99": pct(0.99, turns),
                 "answers": len(ordered), "dialogues_finished": self.finished, "stuck": self.stuck[:5],
                 "updates_per_second": round(len(ordered) / seconds, 2),
                 "flood_429": server.flood.refused if server.flood else 0,
@@ -111,6 +113,7 @@ async def citizen(server: FakeTelegramServer, user_id: int, story: str, echo: bo
             if not echo:
                 await server.wait_for_message(user_id, lambda m, f=fragment: f in (m.get("text") or ""),
                                               timeout=60, after=mark)
+                tally.whole_turn.append(time.perf_counter() - started)
         except AssertionError:
             tally.stuck.append(f"{user_id}: no {fragment!r}")
             return
@@ -217,10 +220,12 @@ async def scenario(name: str, start: Starter, waves: int, citizens: int, echo: b
 
 
 def table(results: dict[str, dict[str, Any]]) -> str:
-    lines = [f"{'bot':<28} {'p50 ms':>8} {'p99 ms':>8} {'429s':>5} {'done':>5} {'stuck':>5}"]
+    lines = [f"{'bot':<28} {'p50 ms':>8} {'p99 ms':>8} {'turn p50':>9} {'turn p99':>9} {'429s':>5} {'done':>5} "
+             f"{'stuck':>5}"]
     for name, r in results.items():
         if isinstance(r, dict) and "first_answer_ms_p50" in r:
             lines.append(f"{name:<28} {r['first_answer_ms_p50']:>8} {r['first_answer_ms_p99']:>8} "
+                         f"{r.get('whole_turn_ms_p50', '-'):>9} {r.get('whole_turn_ms_p99', '-'):>9} "
                          f"{r['flood_429']:>5} {r['dialogues_finished']:>5} {len(r['stuck']):>5}")
     return "\n".join(lines)
 
@@ -272,8 +277,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--citizens", type=int, default=20)
     parser.add_argument("--app-root", type=Path, default=ROOT, help="run `langnghe run` from this checkout")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--pace", type=float, default=PACE, help="seconds between a citizen's answers")
     parser.add_argument("--no-scale", action="store_true", help="skip PostgreSQL + Redis with 1, 2 and 4 workers")
     args = parser.parse_args(argv)
+    global PACE
+    PACE = args.pace
     results = asyncio.run(run(args.waves, args.citizens, args.app_root.resolve(), scale=not args.no_scale))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
