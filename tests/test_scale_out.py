@@ -269,3 +269,15 @@ async def test_nothing_lost_doubled_or_reordered_when_workers_die_and_the_platfo
     # A repeat the platform did not cause comes from a kill between a send and its record: at most
     # the chats the killed worker was sending to at that moment.
     assert sum(unexplained.values()) <= deployment.kills * CITIZENS
+
+
+def test_many_workers_say_what_they_need() -> None:
+    from bot.workers import check_scale_out
+    from handlers import Settings
+
+    with pytest.raises(SystemExit) as refused:
+        check_scale_out(Settings(database_url="sqlite+aiosqlite:///x.db", telegram_bot_token="1:x",
+                                 telegram_mode="polling", _env_file=None))
+    assert all(word in str(refused.value) for word in ("PostgreSQL", "REDIS_URL", "TELEGRAM_MODE=webhook"))
+    check_scale_out(Settings(database_url="postgresql+asyncpg://u@h/db", redis_url="redis://h:6379/0",
+                             telegram_bot_token="1:x", telegram_mode="webhook", _env_file=None))
