@@ -272,6 +272,7 @@ async def run(waves: int, citizens: int, app_root: Path, scale: bool = False) ->
 
 
 def main(argv: list[str] | None = None) -> int:
+    global PACE
     parser = argparse.ArgumentParser(prog="python -m bench.load")
     parser.add_argument("--waves", type=int, default=3)
     parser.add_argument("--citizens", type=int, default=20)
@@ -280,7 +281,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pace", type=float, default=PACE, help="seconds between a citizen's answers")
     parser.add_argument("--no-scale", action="store_true", help="skip PostgreSQL + Redis with 1, 2 and 4 workers")
     args = parser.parse_args(argv)
-    global PACE
     PACE = args.pace
     results = asyncio.run(run(args.waves, args.citizens, args.app_root.resolve(), scale=not args.no_scale))
     args.out.parent.mkdir(parents=True, exist_ok=True)
