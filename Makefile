@@ -29,6 +29,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.nlu
 	$(BIN)/python -m bench.intake
 	$(BIN)/python -m bench.abuse
+	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.capacity
 
 clean:
 	rm -rf $(VENV) var nlu/model

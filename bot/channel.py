@@ -8,17 +8,16 @@ dialogue, routing and case code do not change.
 """
 from __future__ import annotations
 
-import asyncio
-import weakref
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.inbound import deliver_inbound
+from bot.locks import ChatLocks, LocalChatLocks
 from bot.sender import Deliverer
 from bot.text_only import resolve_text_choice
 from handlers import Core, Inbound
 
-__all__ = ["Capabilities", "ChannelAdapter", "ChatLocks", "take_inbound", "TELEGRAM", "ZALO_BOT", "ZALO_OA", "WEB"]
+__all__ = ["Capabilities", "ChannelAdapter", "ChatLocks", "LocalChatLocks", "take_inbound", "TELEGRAM", "ZALO_BOT", "ZALO_OA", "WEB"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,20 +33,6 @@ class ChannelAdapter(Deliverer, Protocol):
     """A push channel: the outbox sender's `Deliverer` that also says what its platform can do."""
 
     capabilities: Capabilities
-
-
-class ChatLocks:
-    """One lock per chat, alive only while someone holds or awaits it: a citizen's updates, which
-    platforms deliver concurrently, reach the core one at a time and in order."""
-
-    def __init__(self) -> None:
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    def __call__(self, chat_id: str) -> asyncio.Lock:
-        lock = self._locks.get(chat_id)
-        if lock is None:
-            lock = self._locks[chat_id] = asyncio.Lock()
-        return lock
 
 
 async def take_inbound(core: Core, capabilities: Capabilities, locks: ChatLocks, inbound: Inbound) -> None:

@@ -177,7 +177,9 @@ async def _print_progress(core: Core, version_id: int, shown: int) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="langnghe", description="Lắng Nghe: citizens' feedback chatbots")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start everything in one process (web chat, console, Telegram if configured)")
+    run = sub.add_parser("run", help="start everything in one process (web chat, console, Telegram if configured)")
+    run.add_argument("--workers", type=int, default=1, help="N worker processes on one port (needs PostgreSQL, "
+                     "REDIS_URL and webhooks; see deploy/)")
     sub.add_parser("migrate", help="bring the database schema to head and sync units from config.yml")
     sub.add_parser("units", help="list unit keys (for create-staff and reassigning)")
     staff = sub.add_parser("create-staff", help="create or update a staff account (password from LANGNGHE_PASSWORD or prompt)")
@@ -211,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
 
     os.umask(0o077)  # var/, the database, the secret key and logs: this user's only
     settings = Settings()
+    if args.command == "run" and args.workers > 1:
+        from bot.workers import Supervisor
+
+        return Supervisor(settings, args.workers).run()
     if args.command == "run":
         return asyncio.run(cmd_run(settings))
     if args.command == "migrate":

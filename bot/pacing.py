@@ -1,32 +1,117 @@
-"""Pacing sends to a platform's published limits (Telegram: ~1 message a second to one chat,
-~30 a second overall), so bursts are smoothed here instead of bounced back as 429s."""
+"""Pacing sends to a platform's published limits, so bursts are smoothed here instead of bounced
+back as 429s, without making a citizen wait when the platform would have taken the message at once.
+
+Both limits are token buckets in their GCRA form (one "theoretical arrival time" per key): a chat
+may receive a short burst (Telegram: about 5) and then one message a second; the whole bot about
+30 a second. A send books the first instant both buckets allow and sleeps until then.
+
+`Pacer` keeps the buckets in this process (the embedded default); `bot.redis_coord.RedisPacer`
+keeps them in Redis with one Lua script, so N workers together stay within the same limits.
+"""
 from __future__ import annotations
 
 import asyncio
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+Sleep = Callable[[float], Awaitable[None]]
 
 
-class Pacer:
-    def __init__(self, per_chat_interval: float, global_interval: float,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        # clock and sleep are parameters so tests can run the same pacing on virtual time
-        self.per_chat_interval, self.global_interval, self.clock = per_chat_interval, global_interval, clock
-        self.sleep = sleep
-        self._next_chat: dict[str, float] = {}
-        self._next_global = 0.0
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Intervals are seconds between sends once a burst is used up; a burst of 1 means none."""
 
-    def delay(self, chat_id: str) -> float:
-        """Seconds to wait before the next send to `chat_id`, booking the slot."""
-        now = self.clock()
-        start = max(now, self._next_global, self._next_chat.get(chat_id, 0.0))
-        self._next_global = start + self.global_interval
-        self._next_chat[chat_id] = start + self.per_chat_interval
-        if len(self._next_chat) > 10_000:  # forget chats that have been quiet
-            self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
-        return start - now
+    per_chat_interval: float
+    global_interval: float
+    chat_burst: int = 1
+    global_burst: int = 1
+
+    @property
+    def chat_tolerance(self) -> float:
+        return (self.chat_burst - 1) * self.per_chat_interval
+
+    @property
+    def global_tolerance(self) -> float:
+        return (self.global_burst - 1) * self.global_interval
+
+
+# Telegram's flood control allows about 5 quick messages to a chat, then one a second, and about
+# 30 a second per bot. We stay one message under each burst and a little under the rate: network
+# jitter can bring two sends closer together at Telegram than they left here.
+TELEGRAM_LIMITS = Limits(per_chat_interval=1.0, global_interval=1 / 28, chat_burst=4, global_burst=25)
+ZALO_LIMITS = Limits(per_chat_interval=0.5, global_interval=1 / 20)
+
+
+def book(now: float, tat: float, interval: float, tolerance: float) -> tuple[float, float]:
+    """GCRA for one bucket: the earliest send time it allows, and its new arrival time.
+
+    The same arithmetic runs in Redis (bot/redis_coord.py's Lua script); keep the two alike.
+    """
+    start = max(now, tat - tolerance)
+    return start, max(tat, start) + interval
+
+
+class RateLimiter(ABC):
+    """Where the buckets live is the implementation's business; callers only `wait`.
+
+    The chat's slot is booked first and waited for; only then is the bot's slot booked, so a chat
+    that must wait a second never books (and blocks) the bot's capacity for everyone else.
+    """
+
+    def __init__(self, limits: Limits, sleep: Sleep = asyncio.sleep) -> None:
+        self.limits, self.sleep = limits, sleep
+
+    @abstractmethod
+    async def reserve_chat(self, chat_id: str) -> float:
+        """Book the chat's next send; returns the seconds to wait before it."""
+
+    @abstractmethod
+    async def reserve_bot(self) -> float:
+        """Book a send of the whole bot, now; returns the seconds to wait before it."""
 
     async def wait(self, chat_id: str) -> None:
-        if (pause := self.delay(chat_id)) > 0:
+        if (pause := await self.reserve_chat(chat_id)) > 0:
             await self.sleep(pause)
+        if (pause := await self.reserve_bot()) > 0:
+            await self.sleep(pause)
+
+
+class Pacer(RateLimiter):
+    """The buckets in this process: right for one worker (`make run`)."""
+
+    def __init__(self, per_chat_interval: float, global_interval: float,
+                 clock: Callable[[], float] = time.monotonic, sleep: Sleep = asyncio.sleep,
+                 *, chat_burst: int = 1, global_burst: int = 1) -> None:
+        # clock and sleep are parameters so tests can run the same pacing on virtual time
+        super().__init__(Limits(per_chat_interval, global_interval, chat_burst, global_burst), sleep)
+        self.clock = clock
+        self._chat_tat: dict[str, float] = {}
+        self._global_tat = 0.0
+
+    @classmethod
+    def for_limits(cls, limits: Limits, clock: Callable[[], float] = time.monotonic,
+                   sleep: Sleep = asyncio.sleep) -> Pacer:
+        return cls(limits.per_chat_interval, limits.global_interval, clock, sleep,
+                   chat_burst=limits.chat_burst, global_burst=limits.global_burst)
+
+    def chat_delay(self, chat_id: str) -> float:
+        now = self.clock()
+        start, self._chat_tat[chat_id] = book(now, self._chat_tat.get(chat_id, 0.0),
+                                              self.limits.per_chat_interval, self.limits.chat_tolerance)
+        if len(self._chat_tat) > 10_000:  # forget chats whose bucket is full again
+            self._chat_tat = {c: t for c, t in self._chat_tat.items() if t > now}
+        return start - now
+
+    def bot_delay(self) -> float:
+        now = self.clock()
+        start, self._global_tat = book(now, self._global_tat, self.limits.global_interval,
+                                       self.limits.global_tolerance)
+        return start - now
+
+    async def reserve_chat(self, chat_id: str) -> float:
+        return self.chat_delay(chat_id)
+
+    async def reserve_bot(self) -> float:
+        return self.bot_delay()

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from bot.coordination import Coordination, local_coordination
 from bot.media_fetch import PhotoSource, run_photo_fetcher
-from bot.sender import run_sender
+from bot.pacing import TELEGRAM_LIMITS, ZALO_LIMITS
+from bot.sender import Deliverer, run_sender
 from bot.telegram import TelegramChannel
 from bot.webchat import webchat_router
 from bot.webchat_identity import ChatIdentity
@@ -54,30 +56,35 @@ class Runtime:
     media: MediaStore = field(default_factory=lambda: LocalMediaStore(Path("var/media")))
     demo_logins: list[DemoLogin] = field(default_factory=list)
     board: BoardCache | None = None   # the public board's figures, refreshed by a timed job
+    coordination: Coordination = field(default_factory=local_coordination)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
+    def _sender(self, deliverer: Deliverer) -> asyncio.Task[None]:
+        """The outbox sender of one channel; its chat locks shared with the other workers."""
+        return asyncio.create_task(run_sender(
+            self.core, deliverer, self.settings.outbox_poll_seconds, self.coordination.locks(f"{deliverer.channel}-out"),
+            timedelta(seconds=self.settings.outbox_lease_seconds)), name=f"{deliverer.channel}-sender")
+
     async def start(self) -> None:
+        await self.coordination.start()
         self._tasks.append(asyncio.create_task(self._escalate_forever(), name="escalation"))
         if self.board is not None:
             self._tasks.append(asyncio.create_task(
                 self.board.refresh_forever(self.settings.board_refresh_seconds), name="board-refresh"))
         if self.telegram is not None:
-            self._tasks.append(asyncio.create_task(
-                run_sender(self.core, self.telegram, self.settings.outbox_poll_seconds), name="telegram-sender"))
+            self._tasks.append(self._sender(self.telegram))
             if self.settings.telegram_mode == "polling":
                 self._tasks.append(asyncio.create_task(self.telegram.run_polling(), name="telegram-polling"))
             else:
                 await self._register_webhook(self.telegram, f"{self.settings.base_url}/telegram/webhook")
         if self.zalo is not None:
-            self._tasks.append(asyncio.create_task(
-                run_sender(self.core, self.zalo, self.settings.outbox_poll_seconds), name="zalo-sender"))
+            self._tasks.append(self._sender(self.zalo))
             if self.settings.zalo_mode == "polling":
                 self._tasks.append(asyncio.create_task(self.zalo.run_polling(), name="zalo-polling"))
             else:
                 await self.zalo.set_webhook(f"{self.settings.base_url}/zalo/webhook", self.zalo_webhook_secret)
         if self.zalo_oa is not None:
-            self._tasks.append(asyncio.create_task(
-                run_sender(self.core, self.zalo_oa, self.settings.outbox_poll_seconds), name="zalo-oa-sender"))
+            self._tasks.append(self._sender(self.zalo_oa))
         for source in self.photo_sources:
             self._tasks.append(asyncio.create_task(
                 run_photo_fetcher(self.core, source, self.media, self.settings.outbox_poll_seconds),
@@ -113,13 +120,16 @@ class Runtime:
             await self.zalo.close()
         if self.zalo_oa is not None:
             await self.zalo_oa.close()
+        await self.coordination.close()
         await self.core.db.dispose()
 
     async def _escalate_forever(self) -> None:
         """Every few minutes, move overdue cases up a level and drop delivered outbox rows past their
-        retention (any worker may do either: each is its own transactions)."""
+        retention; with many workers only the one holding the lead does it."""
         while True:
             await asyncio.sleep(self.settings.escalation_interval_seconds)
+            if not await self.coordination.leader.lead():
+                continue
             try:
                 if codes := await escalate_overdue(self.core):
                     log.info("escalated overdue cases: %s", ", ".join(codes))
@@ -173,30 +183,51 @@ def session_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def coordination_for(settings: Settings) -> Coordination:
+    """Redis when REDIS_URL is set (many workers), else this process alone."""
+    if not settings.redis_url:
+        return local_coordination()
+    from bot.redis_coord import redis_coordination
+
+    return redis_coordination(settings.redis_url, lock_ttl=settings.lock_ttl_seconds,
+                              leader_ttl=3 * settings.escalation_interval_seconds)
+
+
 async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
-                        progress: Callable[[str], None] = print) -> Runtime:
+                        progress: Callable[[str], None] = print, prepare: bool = True) -> Runtime:
+    """`prepare=False` for a worker of `langnghe run --workers N`: the supervisor has migrated the
+    database (and trained the model) once before starting any worker."""
     config = AppConfig.load(Path(settings.config_path))
     port: NluPort = nlu if nlu is not None else await asyncio.to_thread(
         load_or_train, settings.nlu_model_path, progress)
     db = create_database(settings.database_url)
-    units = await prepare_database(db, config, port.provinces())
-    progress(f"database ready ({units} units)")
-    demo = await seed_demo_staff(db, config) if settings.demo else []
-    if settings.demo:   # after the logins: the examples' history names the demo staff
-        made = await seed_demo_cases(db, config, datetime.now(UTC))
-        if made:
-            progress(f"{len(made)} hồ sơ mẫu (DEMO) cho {config.demo_province} / example cases")
-    core = Core(db=db, nlu=port, config=config)
+    demo: list[DemoLogin] = []
+    if prepare:
+        units = await prepare_database(db, config, port.provinces())
+        progress(f"database ready ({units} units)")
+        demo = await seed_demo_staff(db, config) if settings.demo else []
+        if settings.demo:   # after the logins: the examples' history names the demo staff
+            made = await seed_demo_cases(db, config, datetime.now(UTC))
+            if made:
+                progress(f"{len(made)} hồ sơ mẫu (DEMO) cho {config.demo_province} / example cases")
+    coordination = coordination_for(settings)
+    core = Core(db=db, nlu=port, config=config, signal=coordination.signal)
     if nlu is None and (served := await model_registry.load_active(core)) is not None:
         progress(f"NLU model version {served} (promoted) is serving")
     telegram = None
     if settings.telegram_bot_token:
-        telegram = TelegramChannel(core, settings.telegram_bot_token, settings.telegram_api_base_url)
+        telegram = TelegramChannel(core, settings.telegram_bot_token, settings.telegram_api_base_url,
+                                   pacer=coordination.pacer("telegram", TELEGRAM_LIMITS))
+        telegram.chat_locks = coordination.locks("telegram-in")
     zalo = None
     if settings.zalo_bot_token:
         zalo = ZaloBotChannel(core, settings.zalo_bot_token, settings.zalo_api_base_url)
-    return Runtime(settings=settings, core=core, telegram=telegram, zalo=zalo, zalo_oa=zalo_oa_channel(settings, core),
-                   media=LocalMediaStore(media_dir(settings)), demo_logins=demo,
+        zalo.pacer, zalo.chat_locks = coordination.pacer("zalo", ZALO_LIMITS), coordination.locks("zalo-in")
+    zalo_oa = zalo_oa_channel(settings, core)
+    if zalo_oa is not None:
+        zalo_oa.chat_locks = coordination.locks("zalo_oa-in")
+    return Runtime(settings=settings, core=core, telegram=telegram, zalo=zalo, zalo_oa=zalo_oa,
+                   media=LocalMediaStore(media_dir(settings)), demo_logins=demo, coordination=coordination,
                    board=BoardCache(db, port.provinces(), config.timezone, core.clock))
 
 

@@ -2,15 +2,38 @@
 
 It delivers what handlers committed to the outbox, in order per chat, retrying with backoff and
 honouring the platform's own "retry after"; a message that can never be delivered is marked failed.
+
+Chats are delivered concurrently: one task per chat with something due, so a chat that must wait
+(its pacing bucket is empty, or the platform said "retry after") holds up nobody else. Within a
+chat, messages leave one at a time under the chat's lock (`ChatLocks`: this process, or every
+worker with Redis), and only after `first_in_line` confirms no earlier message of the chat is still
+waiting elsewhere.
 """
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Protocol
 
-from handlers import Core, Outgoing, claim_pending, mark_failed, mark_retry, mark_sent, release
+from bot.locks import ChatLocks, LocalChatLocks
+from handlers import (
+    Core,
+    Outgoing,
+    claim_pending,
+    first_in_line,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    mark_sent_many,
+    release,
+)
+from handlers.outbox import LEASE
 
 log = logging.getLogger(__name__)
+MAX_CHATS_IN_FLIGHT = 64
 
 
 class RetryLater(Exception):
@@ -30,38 +53,184 @@ class Deliverer(Protocol):
         """Send one message; return the platform's message id."""
 
 
-async def deliver_batch(core: Core, deliverer: Deliverer) -> int:
-    """Deliver what is due now; returns how many messages were handled."""
-    items = await claim_pending(core.db, deliverer.channel)
-    blocked: set[str] = set()
+MarkSent = Callable[[int, "str | None"], Awaitable[None]]
+
+
+class SentBook:
+    """Records deliveries in batches: one transaction for all that were sent meanwhile, instead of
+    one each. Until a batch is written its messages stay leased, so nobody sends them again and
+    the chat's next messages wait (a crash in between sends them again: at least once)."""
+
+    def __init__(self, core: Core, channel: str) -> None:
+        self.core, self.channel = core, channel
+        self._pending: list[tuple[int, str | None]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.on_written: Callable[[], None] | None = None
+
+    async def add(self, outbox_id: int, platform_id: str | None) -> None:
+        self._pending.append((outbox_id, platform_id))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name=f"{self.channel}-sent-book")
+
+    async def _write(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await mark_sent_many(self.core.db, batch)
+            except Exception:
+                log.exception("recording %d deliveries failed; retrying", len(batch))
+                self._pending[:0] = batch
+                await asyncio.sleep(0.5)
+                continue
+            if self.on_written is not None:
+                self.on_written()
+
+    async def drain(self) -> None:
+        if self._writer is not None:
+            await asyncio.shield(self._writer)
+
+
+async def _mark_sent_now(core: Core, outbox_id: int, platform_id: str | None) -> None:
+    await mark_sent(core.db, outbox_id, platform_id)
+
+
+async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], locks: ChatLocks,
+                       book: SentBook | None = None, check_line: bool = True) -> None:
+    """Send one chat's claimed messages in order; stop at the first that must wait."""
+    chat_id = items[0].chat_id
+    try:
+        async with locks(chat_id):
+            ids = [i.outbox_id for i in items]
+            line = set(await first_in_line(core.db, deliverer.channel, chat_id, ids) if check_line else ids)
+            queued = [i for i in items if i.outbox_id in line]
+            await release(core.db, [i.outbox_id for i in items if i.outbox_id not in line])
+            record = book.add if book is not None else functools.partial(_mark_sent_now, core)
+            try:
+                for n, item in enumerate(queued):
+                    if not await _deliver_one(core, deliverer, item, record):
+                        await release(core.db, [i.outbox_id for i in queued[n + 1:]])
+                        return
+            finally:
+                if book is not None:   # recorded before the lock goes: the next holder must see them sent
+                    await book.drain()
+    except Exception:  # the lock or the database failed: hand the messages back for the next round
+        log.exception("delivery to %s chat %s failed; will retry", deliverer.channel, chat_id)
+        await release(core.db, [i.outbox_id for i in items])
+
+
+async def _deliver_one(core: Core, deliverer: Deliverer, item: Outgoing, sent: MarkSent) -> bool:
+    """True when the chat may go on to its next message."""
+    try:
+        platform_id = await deliverer.deliver(item)
+    except RetryLater as exc:
+        await mark_retry(core.db, item.outbox_id, str(exc), exc.delay)
+        return False
+    except Undeliverable as exc:
+        log.warning("outbox %s undeliverable: %s", item.outbox_id, exc)
+        await mark_failed(core.db, item.outbox_id, str(exc))
+        return True
+    except Exception as exc:  # a bug or a surprise in one message must not stall the others
+        log.exception("outbox %s: unexpected error while sending; will retry", item.outbox_id)
+        await mark_retry(core.db, item.outbox_id, f"{type(exc).__name__}: {exc}")
+        return False
+    await sent(item.outbox_id, platform_id)
+    return True
+
+
+def by_chat(items: list[Outgoing]) -> dict[str, list[Outgoing]]:
+    chats: dict[str, list[Outgoing]] = {}
     for item in items:
-        if item.chat_id in blocked:  # behind an earlier message of the chat that must wait
-            await release(core.db, [item.outbox_id])
-            continue
-        try:
-            platform_id = await deliverer.deliver(item)
-        except RetryLater as exc:
-            blocked.add(item.chat_id)
-            await mark_retry(core.db, item.outbox_id, str(exc), exc.delay)
-        except Undeliverable as exc:
-            log.warning("outbox %s undeliverable: %s", item.outbox_id, exc)
-            await mark_failed(core.db, item.outbox_id, str(exc))
-        except Exception as exc:  # a bug or a surprise in one message must not stall the others
-            log.exception("outbox %s: unexpected error while sending; will retry", item.outbox_id)
-            blocked.add(item.chat_id)
-            await mark_retry(core.db, item.outbox_id, f"{type(exc).__name__}: {exc}")
-        else:
-            await mark_sent(core.db, item.outbox_id, platform_id)
+        chats.setdefault(item.chat_id, []).append(item)
+    return chats
+
+
+async def deliver_batch(core: Core, deliverer: Deliverer, locks: ChatLocks | None = None) -> int:
+    """Deliver what is due now, chats side by side; returns how many messages were handled."""
+    items = await claim_pending(core.db, deliverer.channel)
+    chat_locks = locks or LocalChatLocks()
+    await asyncio.gather(*(deliver_chat(core, deliverer, chat, chat_locks) for chat in by_chat(items).values()))
     return len(items)
 
 
-async def run_sender(core: Core, deliverer: Deliverer, poll_seconds: float) -> None:
-    """Run until cancelled: wake on a commit signal, or poll for other workers' messages."""
-    while True:
+class OutboxSender:
+    """Runs until cancelled: claims what is due, starts one task per chat, and claims again on a
+    commit's wake-up, when a chat's task ends, or on the poll timer (other workers' commits when
+    no shared signal carries them)."""
+
+    def __init__(self, core: Core, deliverer: Deliverer, poll_seconds: float, locks: ChatLocks | None = None,
+                 lease: timedelta = LEASE, max_chats: int = MAX_CHATS_IN_FLIGHT) -> None:
+        self.core, self.deliverer, self.poll_seconds = core, deliverer, poll_seconds
+        self.locks = locks or LocalChatLocks()
+        self.lease, self.max_chats = lease, max_chats
+        # The one sender of an embedded SQLite database (`make run`) knows what it is sending: no
+        # lease to write, no line to check again. Any shared set-up leases and checks.
+        self.alone = core.db.is_sqlite and isinstance(self.locks, LocalChatLocks)
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._deferred: set[str] = set()   # chats with messages claimed while their task was running
+        self._finished: dict[str, float] = {}   # when each chat's last task ended (loop time)
+        self.book = SentBook(core, deliverer.channel)
+        self.book.on_written = self._written
+
+    async def run(self) -> None:
         try:
-            handled = await deliver_batch(core, deliverer)
-        except Exception:  # a database hiccup must not kill delivery for good
-            log.exception("outbox sender for %s failed; retrying", deliverer.channel)
-            handled = 0
-        if handled == 0:
-            await core.signal.wait(deliverer.channel, poll_seconds)
+            while True:
+                try:
+                    started = await self.round()
+                except Exception:  # a database hiccup must not kill delivery for good
+                    log.exception("outbox sender for %s failed; retrying", self.deliverer.channel)
+                    started = 0
+                if started == 0:
+                    await self.core.signal.wait(self.deliverer.channel, self.poll_seconds)
+        finally:
+            for task in self._in_flight.values():
+                task.cancel()
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+            await self.book.drain()
+
+    async def round(self) -> int:
+        """Claim once and start the chats that are not already being delivered; returns how many."""
+        room = self.max_chats - len(self._in_flight)
+        if room <= 0:
+            return 0
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        items = await claim_pending(self.core.db, self.deliverer.channel, limit=room + 8 * len(self._in_flight),
+                                    lease=None if self.alone else self.lease)
+        started = 0
+        for chat_id, chat in by_chat(items).items():
+            # a chat being sent, or finished while we asked (what we read may already be sent):
+            # claimed again when its task ends / on the wake-up its end gives
+            busy = chat_id in self._in_flight or self._finished.get(chat_id, -1.0) >= asked
+            if busy or started >= room:
+                self._deferred.add(chat_id)
+                if not self.alone:
+                    await release(self.core.db, [i.outbox_id for i in chat])
+                if chat_id not in self._in_flight:
+                    self.core.signal.fire_local([self.deliverer.channel])
+                continue
+            task = asyncio.create_task(deliver_chat(self.core, self.deliverer, chat, self.locks, self.book,
+                                                    check_line=not self.alone), name=f"{self.deliverer.channel}-chat")
+            self._in_flight[chat_id] = task
+            task.add_done_callback(functools.partial(self._done, chat_id))
+            started += 1
+        return started
+
+    def _written(self) -> None:
+        if self._deferred:   # their earlier messages were still being recorded
+            self.core.signal.fire_local([self.deliverer.channel])
+
+    def _done(self, chat_id: str, _task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(chat_id, None)
+        now = asyncio.get_running_loop().time()
+        self._finished[chat_id] = now
+        if len(self._finished) > 10_000:
+            self._finished = {c: t for c, t in self._finished.items() if t > now - 60}
+        if chat_id in self._deferred:
+            self._deferred.discard(chat_id)
+            self.core.signal.fire_local([self.deliverer.channel])
+
+
+async def run_sender(core: Core, deliverer: Deliverer, poll_seconds: float, locks: ChatLocks | None = None,
+                     lease: timedelta = LEASE) -> None:
+    """Run until cancelled (see `OutboxSender`)."""
+    await OutboxSender(core, deliverer, poll_seconds, locks, lease).run()

@@ -31,9 +31,9 @@ from aiogram.utils.backoff import BackoffConfig
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import ValidationError
 
-from bot.channel import TELEGRAM, Capabilities, ChatLocks, take_inbound
+from bot.channel import TELEGRAM, Capabilities, ChatLocks, LocalChatLocks, take_inbound
 from bot.media_fetch import PhotoTooLarge
-from bot.pacing import Pacer
+from bot.pacing import TELEGRAM_LIMITS, Pacer, RateLimiter
 from bot.sender import RetryLater, Undeliverable
 from handlers import Core, Inbound, InboundKind, Outgoing
 from web.routers.health import ChannelHealth
@@ -179,7 +179,7 @@ class TelegramChannel:
     channel = CHANNEL
     capabilities: Capabilities = TELEGRAM
 
-    def __init__(self, core: Core, token: str, api_base_url: str | None = None, pacer: Pacer | None = None) -> None:
+    def __init__(self, core: Core, token: str, api_base_url: str | None = None, pacer: RateLimiter | None = None) -> None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base_url)) if api_base_url else AiohttpSession()
         self.core = core
         self.health = ChannelHealth(CHANNEL)
@@ -187,14 +187,14 @@ class TelegramChannel:
         session.middleware(HealthTracker(self.health))
         self.bot = Bot(token, session=session)
         self.dispatcher = Dispatcher()
-        self._chat_locks = ChatLocks()
-        self.pacer = pacer or Pacer(per_chat_interval=1.0, global_interval=1 / 30)
+        self.chat_locks: ChatLocks = LocalChatLocks()
+        self.pacer: RateLimiter = pacer or Pacer.for_limits(TELEGRAM_LIMITS)
         self.dispatcher.message.register(self._on_message)
         self.dispatcher.callback_query.register(self._on_callback, F.data)
 
     async def _handle(self, inbound: Inbound) -> None:
         # Updates run as tasks; one lock per chat keeps a citizen's messages in order.
-        await take_inbound(self.core, self.capabilities, self._chat_locks, inbound)
+        await take_inbound(self.core, self.capabilities, self.chat_locks, inbound)
 
     async def _on_message(self, message: Message, event_update: Update) -> None:
         if message.chat.type != "private":

@@ -24,9 +24,9 @@ import httpx
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
-from bot.channel import ZALO_BOT, Capabilities, ChatLocks, take_inbound
+from bot.channel import ZALO_BOT, Capabilities, ChatLocks, LocalChatLocks, take_inbound
 from bot.media_fetch import download_capped
-from bot.pacing import Pacer
+from bot.pacing import ZALO_LIMITS, Pacer, RateLimiter
 from bot.sender import RetryLater, Undeliverable
 from bot.text_only import numbered_text, split_utf16
 from handlers import Core, Inbound, InboundKind, Outgoing
@@ -107,8 +107,8 @@ class ZaloBotChannel:
         self.health = ChannelHealth(CHANNEL)
         self._base = f"{(api_base_url or DEFAULT_API_BASE_URL).rstrip('/')}/bot{token}"
         self._http = client or httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=POLL_TIMEOUT + 15))
-        self._chat_locks = ChatLocks()
-        self.pacer = Pacer(per_chat_interval=0.5, global_interval=1 / 20)
+        self.chat_locks: ChatLocks = LocalChatLocks()
+        self.pacer: RateLimiter = Pacer.for_limits(ZALO_LIMITS)
 
     async def call(self, method: str, **params: Any) -> Any:
         """POST a JSON body; the `result`, or ZaloApiError (the envelope decides, not the status)."""
@@ -138,7 +138,7 @@ class ZaloBotChannel:
         if inbound is None:
             log.info("zalo: ignored %s event", update.get("event_name"))
             return False
-        await take_inbound(self.core, self.capabilities, self._chat_locks, inbound)
+        await take_inbound(self.core, self.capabilities, self.chat_locks, inbound)
         return True
 
     async def run_polling(self) -> None:

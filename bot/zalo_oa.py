@@ -29,7 +29,7 @@ import httpx
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
-from bot.channel import ZALO_OA, Capabilities, ChatLocks, take_inbound
+from bot.channel import ZALO_OA, Capabilities, ChatLocks, LocalChatLocks, take_inbound
 from bot.media_fetch import download_capped
 from bot.sender import RetryLater, Undeliverable
 from bot.text_only import numbered_text, split_utf16
@@ -154,7 +154,7 @@ class ZaloOaChannel:
         self._oauth = (oauth_base_url or DEFAULT_OAUTH_BASE_URL).rstrip("/")
         self._http = client or httpx.AsyncClient(timeout=10.0)
         self._refreshing = asyncio.Lock()
-        self._chat_locks = ChatLocks()
+        self.chat_locks: ChatLocks = LocalChatLocks()
         # events arrive by webhook; "up" once Zalo has answered a send (no call is made just to check)
         self.health = ChannelHealth(CHANNEL, state="up")
 
@@ -179,7 +179,7 @@ class ZaloOaChannel:
         inbound = inbound_from_event(event)
         if inbound is None:
             return False
-        await take_inbound(self.core, self.capabilities, self._chat_locks, inbound)
+        await take_inbound(self.core, self.capabilities, self.chat_locks, inbound)
         return True
 
     def webhook_router(self) -> APIRouter:

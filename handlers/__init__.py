@@ -20,13 +20,15 @@ from handlers.entities import place_entities
 from handlers.errors import CaseNotFound, InvalidAction
 from handlers.escalation import escalate_overdue
 from handlers.intake import handle_inbound
-from handlers.nlu_port import NluPort, load_or_train, province_names, run_nlu_cli
+from handlers.nlu_port import NluPort, load_built, load_or_train, province_names, run_nlu_cli
 from handlers.outbox import (
     ChatLine,
     claim_pending,
+    first_in_line,
     mark_failed,
     mark_retry,
     mark_sent,
+    mark_sent_many,
     prune_sent,
     pull_chat,
     release,
@@ -35,7 +37,7 @@ from handlers.privacy import mask_contact, mask_personal, shown_text
 from handlers.queries import CaseDetail, active_units, case_detail, cases_of_chat, inbox
 from handlers.settings import AppConfig, Settings
 from handlers.setup import DemoLogin, prepare_database, seed_demo_staff
-from handlers.signals import OutboxSignal
+from handlers.signals import OutboxSignal, Signal, Subscription
 from handlers.staff_actions import (
     can_act,
     can_see_personal,
@@ -79,6 +81,9 @@ __all__ = [
     "live_choices",
     "match_choice",
     "claim_pending",
+    "first_in_line",
+    "Signal",
+    "Subscription",
     "cluster_of",
     "cluster_sizes",
     "count_problems",
@@ -95,12 +100,14 @@ __all__ = [
     "get_staff",
     "handle_inbound",
     "inbox",
+    "load_built",
     "load_or_train",
     "mark_failed",
     "mask_contact",
     "mask_personal",
     "mark_retry",
     "mark_sent",
+    "mark_sent_many",
     "misroute_examples",
     "place_entities",
     "prepare_database",

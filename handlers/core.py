@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from handlers.live import InProcessBus, LiveBus
 from handlers.nlu_port import NluPort
 from handlers.settings import AppConfig
-from handlers.signals import OutboxSignal
+from handlers.signals import OutboxSignal, Signal
 from storage import Database
 
 
@@ -21,6 +21,6 @@ class Core:
     db: Database
     nlu: NluPort
     config: AppConfig
-    signal: OutboxSignal = field(default_factory=OutboxSignal)
+    signal: Signal = field(default_factory=OutboxSignal)
     live: LiveBus = field(default_factory=InProcessBus)   # pages told of committed changes (handlers/live.py)
     clock: Callable[[], datetime] = utcnow

@@ -61,6 +61,15 @@ def load_or_train(configured: Path | None, progress: Callable[[str], None] = pri
     return NluPort(nlu.load(path), version=f"base-{fingerprint[:10]}")
 
 
+def load_built(configured: Path | None) -> NluPort:
+    """A worker's way in: the model is a build artefact (`langnghe nlu train`, or the supervisor of
+    `langnghe run --workers N` before it starts any worker); a worker only reads it, never trains."""
+    path = model_path(configured)
+    if not path.exists():
+        raise SystemExit(f"no NLU model at {path}: build it first with `langnghe nlu train`")
+    return NluPort(nlu.load(path))
+
+
 def run_nlu_cli(argv: list[str]) -> int:
     """`langnghe nlu ...` is the NLU's own command line."""
     from nlu.cli import main

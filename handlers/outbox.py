@@ -58,21 +58,54 @@ def to_outgoing(item: OutboxItem) -> Outgoing:
     )
 
 
-async def claim_pending(db: Database, channel: str, limit: int = BATCH) -> list[Outgoing]:
+async def claim_pending(db: Database, channel: str, limit: int = BATCH,
+                        lease: timedelta | None = LEASE) -> list[Outgoing]:
     """Take due messages for a sender, oldest first, leasing them so other workers skip them.
 
     A message waits while an earlier one to the same chat is still pending and not due (backing
-    off, or leased by another worker): a chat never sees its messages out of order.
+    off, or leased by another worker): a chat never sees its messages out of order. Two workers
+    claiming at the same instant can still both see a chat's queue as free, so the sender checks
+    `first_in_line` again under the chat's lock before sending.
+
+    `lease=None` only reads: for the one sender of an embedded SQLite database, which keeps track
+    of what it is sending in memory and need not queue for SQLite's single writer to say so.
     """
     now = datetime.now(UTC)
+    if lease is None:
+        async with db.sessions() as session:
+            return [to_outgoing(i) for i in (await session.scalars(claim_query(channel, now, limit))).unique().all()]
+    if db.is_sqlite:  # look before taking SQLite's one writer: most wake-ups find nothing new
+        async with db.sessions() as session:
+            if not (await session.scalars(claim_query(channel, now, 1).with_only_columns(OutboxItem.id))).first():
+                return []
     async with db.transaction() as session:
         query = claim_query(channel, now, limit)
         if not db.is_sqlite:
             query = query.with_for_update(skip_locked=True, of=OutboxItem)
         items = (await session.scalars(query)).unique().all()
         for item in items:
-            item.next_attempt_at = now + LEASE
+            item.next_attempt_at = now + lease
         return [to_outgoing(i) for i in items]
+
+
+async def first_in_line(db: Database, channel: str, chat_id: str, outbox_ids: Sequence[int]) -> list[int]:
+    """Of the messages a sender claimed for one chat, those it may send now: still pending and
+    with no earlier pending message of the chat held by someone else. Call it under the chat's
+    lock; a message another worker already sent (its lease ran out meanwhile) is left out."""
+    if not outbox_ids:
+        return []
+    async with db.sessions() as session:
+        pending = (await session.scalars(
+            select(OutboxItem.id).where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id,
+                                        OutboxItem.status == OutboxStatus.PENDING,
+                                        OutboxItem.id <= max(outbox_ids))
+            .order_by(OutboxItem.id))).all()
+    mine, line = set(outbox_ids), []
+    for outbox_id in pending:
+        if outbox_id not in mine:
+            break
+        line.append(outbox_id)
+    return line
 
 
 def claim_query(channel: str, now: datetime, limit: int = BATCH) -> Select[OutboxItem]:
@@ -121,6 +154,21 @@ async def mark_sent(db: Database, outbox_id: int, platform_message_id: str | Non
         item.status, item.sent_at = OutboxStatus.SENT, datetime.now(UTC)
         item.attempts += 1
         item.message.platform_message_id = platform_message_id
+
+
+async def mark_sent_many(db: Database, sent: Sequence[tuple[int, str | None]]) -> None:
+    """`mark_sent` for many messages in one transaction: under load, one write instead of dozens
+    (SQLite has one writer; every citizen's next turn would queue behind them)."""
+    if not sent:
+        return
+    now = datetime.now(UTC)
+    async with db.transaction() as session:
+        items = (await session.scalars(select(OutboxItem).where(OutboxItem.id.in_([i for i, _ in sent])))).all()
+        platform_ids = dict(sent)
+        for item in items:
+            item.status, item.sent_at = OutboxStatus.SENT, now
+            item.attempts += 1
+            item.message.platform_message_id = platform_ids[item.id]
 
 
 async def mark_retry(db: Database, outbox_id: int, error: str, delay: float | None = None) -> None:

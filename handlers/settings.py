@@ -142,6 +142,10 @@ class Settings(BaseSettings):
     demo: bool = False  # `make run` sets DEMO=true: demo logins with random passwords
     outbox_poll_seconds: float = 2.0
     escalation_interval_seconds: float = 300.0
+    redis_url: str | None = None   # many workers: wake-ups, locks, rate limits and the lead shared in Redis
+    outbox_lease_seconds: float = Field(default=60.0, gt=0, description="a claimed message another worker "
+                                        "may take over after this, when its sender died")
+    lock_ttl_seconds: float = Field(default=10.0, gt=0, description="a dead worker's chat locks lapse after this")
     outbox_retention_days: float = Field(default=30.0, gt=0, description="delivered outbox rows are deleted "
                                          "after this; the transcript keeps their text")
     resolved_retention_days: float = Field(default=365.0, gt=0, description="resolved and cancelled cases are "

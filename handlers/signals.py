@@ -1,27 +1,81 @@
-"""Wake-ups for the channel senders after a commit that queued something for them.
+"""Wake-ups after a commit that queued something: for the channel senders, and for anyone who
+subscribed to a topic (the web chat's server push can subscribe to its chat's topic).
 
-In one process an asyncio.Event is enough; senders also poll the outbox on a timer, so a change
-committed by another worker (or the staff console in another process) is delivered as well.
+`Signal` is the one base every implementation shares. `OutboxSignal` wakes coroutines of this
+process only (the embedded default); `bot.redis_coord.RedisSignal` also publishes each wake-up on
+Redis, so every worker hears it. Senders still poll on a timer, so a wake-up lost while Redis
+restarts costs a delay, never a message.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 
 
-class OutboxSignal:
+class Subscription:
+    """Wake-ups of one topic for one listener; none is lost between two `next` calls."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def _fire(self) -> None:
+        self._event.set()
+
+    async def next(self, timeout: float) -> bool:
+        """True when the topic was woken since the last call (or within `timeout` seconds)."""
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            return False
+        self._event.clear()
+        return True
+
+
+class Signal:
+    """Topics are plain strings: a channel name ("telegram") wakes its sender; other names (for
+    example "web:<chat id>") are free for subscribers. `wake` must only be called after commit."""
+
     def __init__(self) -> None:
         self._events: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self._subscribers: defaultdict[str, set[Subscription]] = defaultdict(set)
 
-    def wake(self, channels: Iterable[str]) -> None:
-        for channel in channels:
-            self._events[channel].set()
+    def wake(self, topics: Iterable[str]) -> None:
+        """Wake every waiter of these topics (in other workers too, for a shared implementation)."""
+        self.fire_local(list(topics))
 
-    async def wait(self, channel: str, timeout: float) -> None:
-        event = self._events[channel]
+    def fire_local(self, topics: Iterable[str]) -> None:
+        for topic in topics:
+            self._events[topic].set()
+            for subscription in self._subscribers.get(topic, ()):
+                subscription._fire()
+
+    async def wait(self, topic: str, timeout: float) -> None:
+        """For the one sender of a topic in this process: returns on a wake-up or after `timeout`."""
+        event = self._events[topic]
         try:
             await asyncio.wait_for(event.wait(), timeout)
         except TimeoutError:
             pass
         event.clear()
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, topic: str) -> AsyncIterator[Subscription]:
+        """For many listeners of one topic (each browser tab of a web chat): `async with
+        signal.subscribe("web:" + chat_id) as sub: while await sub.next(25): ...`."""
+        subscription = Subscription()
+        self._subscribers[topic].add(subscription)
+        try:
+            yield subscription
+        finally:
+            self._subscribers[topic].discard(subscription)
+            if not self._subscribers[topic]:
+                del self._subscribers[topic]
+
+    async def close(self) -> None:
+        """Release what a shared implementation holds (connections, listener tasks)."""
+
+
+class OutboxSignal(Signal):
+    """In this process only: one worker (`make run`), or tests."""

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages Lắng Nghe needs on a fresh machine: the tools `make test` runs with (make, a
-# Python >= 3.11 with venv), PostgreSQL (the scale-out database) and Chromium (page tests; Playwright
-# drives /usr/bin/chromium and never downloads a browser of its own).
+# Python >= 3.11 with venv), PostgreSQL (the scale-out database), Redis (what many workers share) and
+# Chromium (page tests; Playwright drives /usr/bin/chromium and never downloads a browser of its own).
 # Installs only what is missing; needs root (or sudo) the first time.
 set -euo pipefail
 
@@ -13,6 +13,7 @@ elif ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
     need+=(python3-venv)   # Debian ships venv without ensurepip until this is installed
 fi
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)   # PostgreSQL refuses root: tests start it as postgres
 [ -e /usr/share/zoneinfo/Asia/Ho_Chi_Minh ] || need+=(tzdata)

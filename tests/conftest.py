@@ -129,8 +129,7 @@ async def telegram_runtime(settings: Settings, nlu_port: NluPort,
     runtime = await build_runtime(configured, nlu=nlu_port, progress=lambda _m: None)
     assert runtime.telegram is not None
     virtual = VirtualTime()  # Telegram's pacing, on virtual time: one second per message to a chat is not waited for
-    runtime.telegram.pacer = Pacer(runtime.telegram.pacer.per_chat_interval, runtime.telegram.pacer.global_interval,
-                                   clock=virtual, sleep=virtual.sleep)
+    runtime.telegram.pacer = Pacer.for_limits(runtime.telegram.pacer.limits, clock=virtual, sleep=virtual.sleep)
     yield runtime
     await runtime.core.db.dispose()
 

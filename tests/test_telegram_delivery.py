@@ -1,6 +1,7 @@
 """Delivery to Telegram survives flood control, and webhook mode checks Telegram's secret."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -56,3 +57,35 @@ async def test_webhook_refuses_wrong_secret_and_serves_right_one(webhook_app: tu
     citizen = TelegramCitizen(fake_telegram_server, user_id=7300)
     await citizen.wait_for("/status MÃ")
     assert len([m for m in citizen.received if "/status MÃ" in m["text"]]) == 1
+
+
+async def test_a_burst_to_one_chat_stays_under_flood_control_and_in_order(
+        telegram_runtime: Runtime, fake_telegram_server: FakeTelegramServer) -> None:
+    """Seven replies to one chat and one to another, against Telegram's flood control: the first
+    few leave at once, the rest one a second, none is refused, and the other chat is not kept waiting
+    behind them."""
+    from bot.pacing import TELEGRAM_LIMITS, Pacer
+    from bot.sender import OutboxSender
+    from handlers import Inbound, InboundKind, handle_inbound
+
+    flood = fake_telegram_server.enable_flood_control()
+    runtime = telegram_runtime
+    assert runtime.telegram is not None
+    runtime.telegram.pacer = Pacer.for_limits(TELEGRAM_LIMITS)   # real time: the fake counts real seconds
+    for user in (7400, 7401):
+        fake_telegram_server.add_user(user, "Lan")
+    for n, user in enumerate([7400] * 7 + [7401]):
+        await handle_inbound(runtime.core, Inbound(channel="telegram", chat_id=str(user), user_id=str(user),
+                                                   kind=InboundKind.TEXT, text="/help", update_id=f"burst-{n}"))
+    sender = asyncio.create_task(OutboxSender(runtime.core, runtime.telegram, poll_seconds=0.2).run())
+    try:
+        busy = TelegramCitizen(fake_telegram_server, user_id=7400)
+        other = TelegramCitizen(fake_telegram_server, user_id=7401)
+        await other.wait_for("/status MÃ", timeout=30)
+        assert len(busy.received) < 7, "the other chat got its answer before the busy chat's burst ended"
+        for n in range(7):
+            await fake_telegram_server.wait_for_message(7400, timeout=30, after=n)
+    finally:
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
+    assert flood.refused == 0, "no 429 provoked"

@@ -30,6 +30,7 @@ import copy
 import functools
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -763,6 +764,60 @@ def _message_summary(index: int, message: dict[str, Any]) -> str:
     return f"  [{index}] #{message['message_id']}: {content!r}{extra}"
 
 
+class FloodControl:
+    """Telegram's flood control as token buckets: about `chat_burst` quick messages to one chat
+    then `chat_rate` a second, and `bot_burst` then `bot_rate` a second for the whole bot. A send
+    over either limit gets 429 with `retry_after` (whole seconds, as Telegram gives it)."""
+
+    def __init__(self, chat_burst: int = 5, chat_rate: float = 1.0, bot_burst: int = 30, bot_rate: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.chat_burst, self.chat_rate, self.bot_burst, self.bot_rate = chat_burst, chat_rate, bot_burst, bot_rate
+        self.clock = clock
+        self._chats: dict[Any, tuple[float, float]] = {}
+        self._bot = (float(bot_burst), clock())
+        self.refused = 0   # how many 429s it gave
+
+    @staticmethod
+    def _level(bucket: tuple[float, float], capacity: int, rate: float, now: float) -> float:
+        tokens, since = bucket
+        return min(float(capacity), tokens + (now - since) * rate)
+
+    def check(self, method: str, chat_id: Any) -> None:
+        if not method.startswith(("send", "copy", "forward")) or method == "sendChatAction" or chat_id is None:
+            return
+        now = self.clock()
+        chat = self._level(self._chats.get(chat_id, (float(self.chat_burst), now)), self.chat_burst, self.chat_rate, now)
+        bot = self._level(self._bot, self.bot_burst, self.bot_rate, now)
+        if chat < 1 or bot < 1:
+            wait = max((1 - chat) / self.chat_rate if chat < 1 else 0.0, (1 - bot) / self.bot_rate if bot < 1 else 0.0)
+            self.refused += 1
+            retry_after = max(1, math.ceil(wait))
+            raise _SimulatedFailure(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+        self._chats[chat_id] = (chat - 1, now)
+        self._bot = (bot - 1, now)
+
+
+class Chaos:
+    """A bad day at the platform: a `share` of the calls to `methods` fail with 429 (retry_after
+    1) or 500, answer after `slow_seconds`, or are carried out but lose their answer (the
+    connection drops), in equal parts, drawn from a seeded generator."""
+
+    KINDS = ("429", "500", "slow", "drop")
+
+    def __init__(self, share: float = 0.15, methods: Iterable[str] = ("sendMessage",), seed: int = 11,
+                 slow_seconds: float = 1.5) -> None:
+        self.share, self.methods, self.slow_seconds = share, frozenset(methods), slow_seconds
+        self.random = random.Random(seed)
+        self.counts: dict[str, int] = dict.fromkeys(self.KINDS, 0)
+
+    def pick(self, method: str) -> str | None:
+        if method not in self.methods or self.random.random() >= self.share:
+            return None
+        kind = self.random.choice(self.KINDS)
+        self.counts[kind] += 1
+        return kind
+
+
 # --------------------------------------------------------------------------------------
 # The server
 # --------------------------------------------------------------------------------------
@@ -845,6 +900,9 @@ class FakeTelegramServer:
             "getFile": self._get_file,
         }
         self.files: dict[str, bytes] = {}   # file_id -> content, for getFile and downloads
+        self.flood: FloodControl | None = None   # `enable_flood_control()`: 429s as Telegram gives them
+        self.chaos: Chaos | None = None          # `enable_chaos()`: some calls fail, crawl or lose their answer
+        self.dropped: list[ApiCall] = []          # calls carried out whose answer the bot never got
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -901,7 +959,18 @@ class FakeTelegramServer:
             params = validate_params(method, raw, self._tolerated.get(method.name.lower(), ()))
             raw = params
             self._raise_injected(method.name)
+            if self.flood is not None:
+                self.flood.check(method.name, params.get("chat_id"))
+            fault = self.chaos.pick(method.name) if self.chaos is not None else None
+            if fault == "slow":
+                await asyncio.sleep(self.chaos.slow_seconds if self.chaos else 0)
+            elif fault in ("429", "500"):
+                raise _SimulatedFailure(429, "Too Many Requests: retry after 1", {"retry_after": 1}) \
+                    if fault == "429" else _SimulatedFailure(500, "Internal Server Error")
             result = await self._dispatch(method, params, request)
+            if fault == "drop" and request.transport is not None:   # done, but the answer never arrives
+                self.dropped.append(ApiCall(method.name, params, 0, {"ok": True, "result": result}))
+                request.transport.abort()
         except _Silent as silent:
             return self._record(None, method_name, raw, silent.status, silent.payload())
         except _SimulatedFailure as failure:
@@ -1440,6 +1509,16 @@ class FakeTelegramServer:
                 else _DEFAULT_DESCRIPTIONS.get(error_code, "Error")
             )
         self._injected[spec.name].append(_Injected(error_code, description, parameters))
+
+    def enable_chaos(self, **options: Any) -> Chaos:
+        """From now on, some calls fail, crawl or lose their answer (see `Chaos`)."""
+        self.chaos = Chaos(**options)
+        return self.chaos
+
+    def enable_flood_control(self, **limits: Any) -> FloodControl:
+        """From now on, sends beyond Telegram's flood limits get 429 (see `FloodControl`)."""
+        self.flood = FloodControl(**limits)
+        return self.flood
 
     # ---------------------------------------------------------------- simulation API: assertions
 

@@ -1,0 +1,238 @@
+"""Coordination of many workers through Redis: wake-ups by pub/sub, per-chat locks, the platform
+rate limits as one Lua script, and the lead for timed jobs.
+
+Why Redis and not PostgreSQL's LISTEN/NOTIFY: the rate limiter must be consulted before every
+send (tens a second) with sub-millisecond cost and an atomic read-modify-write of two buckets,
+and the locks need expiry when a worker dies; Redis does all four with one connection pool, and
+NOTIFY would still leave the limiter and the locks to be built on advisory locks and tables.
+
+What happens when Redis is away for a moment (a restart): wake-ups published meanwhile are lost,
+but senders poll the outbox on a timer and every worker wakes all its topics after reconnecting;
+the rate limiter falls back to this worker's own buckets (logged); a lock waits for Redis to
+return (a webhook call then answers late, and the platform retries it); the database stays the
+truth for what was stored and sent.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from bot.coordination import Coordination, Leadership
+from bot.locks import ChatLocks, LocalChatLocks
+from bot.pacing import Limits, Pacer, RateLimiter, Sleep
+from handlers import Signal
+
+log = logging.getLogger(__name__)
+PREFIX = "langnghe"
+
+# GCRA for one bucket, on Redis's clock (the same arithmetic as bot/pacing.py's `book`).
+# KEYS: the bucket. ARGV: interval, tolerance. Returns the seconds to wait, as a string (a Lua
+# number would come back truncated to an integer).
+BOOK_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local start = math.max(now, tat - tolerance)
+tat = math.max(tat, start) + interval
+redis.call('SET', KEYS[1], string.format('%.6f', tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
+return string.format('%.6f', start - now)
+"""
+RELEASE_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+EXTEND_LUA = ("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) "
+              "end return 0")
+
+
+class RedisSignal(Signal):
+    """Every wake-up fires here at once and is published for the other workers."""
+
+    def __init__(self, client: aioredis.Redis, listener: aioredis.Redis | None = None,
+                 channel: str = f"{PREFIX}:wake") -> None:
+        super().__init__()
+        self.redis, self.channel = client, channel
+        self.listener = listener or client   # a subscription idles: its client must have no read timeout
+        self._listener: asyncio.Task[None] | None = None
+        self._publishing: set[asyncio.Task[None]] = set()
+        self.connected = asyncio.Event()
+
+    def start(self) -> None:
+        if self._listener is None:
+            self._listener = asyncio.create_task(self._listen(), name="redis-wake-listener")
+
+    def wake(self, topics: Iterable[str]) -> None:
+        names = list(topics)
+        self.fire_local(names)
+        task = asyncio.get_running_loop().create_task(self._publish(names))
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
+
+    async def _publish(self, topics: list[str]) -> None:
+        try:
+            await self.redis.publish(self.channel, json.dumps(topics))
+        except RedisError as exc:  # the others will find it on their poll timer
+            log.warning("could not publish a wake-up (%s); other workers will poll", exc)
+
+    async def _listen(self) -> None:
+        while True:
+            pubsub = self.listener.pubsub()
+            try:
+                await pubsub.subscribe(self.channel)
+                self.connected.set()
+                self.fire_local(list(self._events) + list(self._subscribers))  # anything missed while away
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self.fire_local(json.loads(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError, ValueError) as exc:
+                self.connected.clear()
+                log.warning("wake-up subscription lost (%s); reconnecting", exc)
+                await asyncio.sleep(0.5)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+            self._listener = None
+        await asyncio.gather(*self._publishing, return_exceptions=True)
+
+
+class RedisPacer(RateLimiter):
+    """The buckets in Redis: all workers of one bot stay within its limits together."""
+
+    def __init__(self, client: aioredis.Redis, name: str, limits: Limits, sleep: Sleep = asyncio.sleep) -> None:
+        super().__init__(limits, sleep)
+        self.name = name
+        self._book = client.register_script(BOOK_LUA)
+        self._fallback = Pacer.for_limits(limits, sleep=sleep)
+        self._degraded = False
+
+    async def _booked(self, key: str, interval: float, tolerance: float, fallback: Callable[[], float]) -> float:
+        try:
+            wait = float(await self._book(keys=[key], args=[interval, tolerance]))
+        except RedisError as exc:
+            if not self._degraded:
+                log.warning("shared rate limiter unavailable (%s); pacing by this worker alone", exc)
+            self._degraded = True
+            return fallback()
+        self._degraded = False
+        return wait
+
+    async def reserve_chat(self, chat_id: str) -> float:
+        return await self._booked(f"{PREFIX}:pace:{self.name}:chat:{chat_id}", self.limits.per_chat_interval,
+                                  self.limits.chat_tolerance, functools.partial(self._fallback.chat_delay, chat_id))
+
+    async def reserve_bot(self) -> float:
+        return await self._booked(f"{PREFIX}:pace:{self.name}", self.limits.global_interval,
+                                  self.limits.global_tolerance, self._fallback.bot_delay)
+
+
+class RedisChatLocks(ChatLocks):
+    """A lock key per chat (SET NX PX with a random token), kept alive while held and released
+    only by its holder; a worker that dies loses its locks after `ttl` seconds. Contenders of this
+    worker queue on a local lock first, so only one of them polls Redis."""
+
+    def __init__(self, client: aioredis.Redis, name: str, ttl: float = 10.0) -> None:
+        self.redis, self.name, self.ttl = client, name, ttl
+        self._local = LocalChatLocks()
+        self._release = client.register_script(RELEASE_LUA)
+        self._extend = client.register_script(EXTEND_LUA)
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, chat_id: str) -> AsyncIterator[None]:
+        async with self._local(chat_id):
+            key, token = f"{PREFIX}:lock:{self.name}:{chat_id}", secrets.token_hex(12)
+            await self._acquire(key, token)
+            keeper = asyncio.create_task(self._keep(key, token))
+            try:
+                yield
+            finally:
+                keeper.cancel()
+                await asyncio.gather(keeper, return_exceptions=True)
+                with contextlib.suppress(RedisError):
+                    await self._release(keys=[key], args=[token])
+
+    async def _acquire(self, key: str, token: str) -> None:
+        delay = 0.005
+        while True:
+            try:
+                if await self.redis.set(key, token, nx=True, px=int(self.ttl * 1000)):
+                    return
+            except RedisError as exc:
+                log.warning("chat lock %s: Redis unavailable (%s); waiting", key, exc)
+                delay = 0.5
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.1) if delay < 0.5 else 0.5
+
+    async def _keep(self, key: str, token: str) -> None:
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            with contextlib.suppress(RedisError):
+                await self._extend(keys=[key], args=[token, int(self.ttl * 1000)])
+
+
+class RedisLeader(Leadership):
+    """A lease key: taken when free, extended by its holder, lapsing `ttl` seconds after a holder dies."""
+
+    def __init__(self, client: aioredis.Redis, ttl: float, key: str = f"{PREFIX}:leader") -> None:
+        self.redis, self.ttl, self.key = client, ttl, key
+        self.token = secrets.token_hex(12)
+        self._extend = client.register_script(EXTEND_LUA)
+        self._release = client.register_script(RELEASE_LUA)
+
+    async def lead(self) -> bool:
+        try:
+            if await self._extend(keys=[self.key], args=[self.token, int(self.ttl * 1000)]):
+                return True
+            return bool(await self.redis.set(self.key, self.token, nx=True, px=int(self.ttl * 1000)))
+        except RedisError as exc:
+            log.warning("leader lease unavailable (%s); skipping this round of timed jobs", exc)
+            return False
+
+    async def resign(self) -> None:
+        with contextlib.suppress(RedisError):
+            await self._release(keys=[self.key], args=[self.token])
+
+
+class RedisCoordination(Coordination):
+    def __init__(self, url: str, lock_ttl: float = 10.0, leader_ttl: float = 60.0) -> None:
+        self.redis: aioredis.Redis = aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
+                                                              health_check_interval=10)
+        self._listener = aioredis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=10)
+        self.signal: RedisSignal = RedisSignal(self.redis, self._listener)
+        self.leader = RedisLeader(self.redis, leader_ttl)
+        self.lock_ttl = lock_ttl
+        self._locks: dict[str, ChatLocks] = {}
+
+    def locks(self, name: str) -> ChatLocks:
+        if name not in self._locks:
+            self._locks[name] = RedisChatLocks(self.redis, name, self.lock_ttl)
+        return self._locks[name]
+
+    def pacer(self, name: str, limits: Limits) -> RateLimiter:
+        return RedisPacer(self.redis, name, limits)
+
+    async def start(self) -> None:
+        self.signal.start()
+
+    async def close(self) -> None:
+        await self.leader.resign()
+        await self.signal.close()
+        await self.redis.aclose()
+        await self._listener.aclose()
+
+
+def redis_coordination(url: str, **options: Any) -> RedisCoordination:
+    return RedisCoordination(url, **options)

@@ -1,0 +1,111 @@
+"""Workers that share a real Redis: one rate limit for the bot, one lock per chat, wake-ups that
+reach every worker, one leader for the timed jobs; and all of it after Redis restarts."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from bot.pacing import Limits
+from bot.redis_coord import RedisCoordination
+from tests.redis_server import RedisServer, redis_server
+
+
+@pytest.fixture(scope="module")
+def redis() -> Iterator[RedisServer]:
+    with redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def workers(redis: RedisServer) -> AsyncIterator[tuple[RedisCoordination, RedisCoordination]]:
+    """Two workers' coordination on one Redis (each would be its own process in production)."""
+    first, second = RedisCoordination(redis.url, lock_ttl=2.0), RedisCoordination(redis.url, lock_ttl=2.0)
+    await first.redis.flushdb()
+    for worker in (first, second):
+        await worker.start()
+        await asyncio.wait_for(worker.signal.connected.wait(), 10)
+    yield first, second
+    await first.close()
+    await second.close()
+
+
+LIMITS = Limits(per_chat_interval=1.0, global_interval=0.01, chat_burst=3, global_burst=30)
+
+
+async def test_two_workers_share_one_chat_bucket(workers: tuple[RedisCoordination, RedisCoordination]) -> None:
+    a, b = (w.pacer("telegram", LIMITS) for w in workers)
+    waits = [await (a if n % 2 else b).reserve_chat("chat-1") for n in range(5)]
+    assert waits == pytest.approx([0, 0, 0, 1, 2], abs=0.2), "a burst of 3 in total, then one a second, whoever sends"
+    assert await a.reserve_chat("chat-2") == pytest.approx(0, abs=0.05), "another chat is not held up by chat-1"
+
+
+async def test_two_workers_share_the_bots_overall_limit(workers: tuple[RedisCoordination, RedisCoordination]) -> None:
+    limits = Limits(per_chat_interval=1.0, global_interval=0.5, chat_burst=5, global_burst=2)
+    a, b = (w.pacer("zalo", limits) for w in workers)
+    waits = [await a.reserve_bot(), await b.reserve_bot(), await a.reserve_bot(), await b.reserve_bot()]
+    assert waits == pytest.approx([0, 0, 0.5, 1.0], abs=0.2)
+
+
+async def test_a_wake_up_after_commit_reaches_the_other_worker(
+        workers: tuple[RedisCoordination, RedisCoordination]) -> None:
+    a, b = workers
+    async with b.signal.subscribe("web:chat-9") as subscription:
+        waiter = asyncio.create_task(b.signal.wait("telegram", timeout=30))
+        await asyncio.sleep(0)
+        a.signal.wake(["telegram", "web:chat-9"])
+        await asyncio.wait_for(waiter, 10)
+        assert await subscription.next(timeout=10), "the subscriber of the chat's topic heard it too"
+
+
+async def test_a_chat_lock_is_held_by_one_worker_at_a_time(
+        workers: tuple[RedisCoordination, RedisCoordination]) -> None:
+    a, b = (w.locks("telegram-out") for w in workers)
+    order: list[str] = []
+
+    async def hold(name: str) -> None:
+        async with (a if name.startswith("a") else b)("chat-1"):
+            order.append(f"{name} in")
+            await asyncio.sleep(0.05)
+            order.append(f"{name} out")
+
+    await asyncio.gather(*(hold(f"{w}{n}") for n in range(3) for w in "ab"))
+    assert all(order[i].endswith("in") and order[i + 1] == order[i].replace("in", "out")
+               for i in range(0, len(order), 2)), f"never two holders at once: {order}"
+    async with a("chat-1"), b("chat-2"):
+        pass  # different chats do not wait for each other
+
+
+async def test_a_dead_workers_lock_lapses(workers: tuple[RedisCoordination, RedisCoordination]) -> None:
+    a, b = workers
+    await a.redis.set("langnghe:lock:telegram-in:chat-5", "a-worker-that-died", px=300)
+    async with asyncio.timeout(10):
+        async with b.locks("telegram-in")("chat-5"):
+            assert await b.redis.get("langnghe:lock:telegram-in:chat-5") != b"a-worker-that-died"
+
+
+async def test_one_leader_runs_the_timed_jobs_and_another_takes_over(
+        workers: tuple[RedisCoordination, RedisCoordination]) -> None:
+    a, b = workers
+    assert [await a.leader.lead(), await b.leader.lead(), await a.leader.lead()] == [True, False, True]
+    await a.leader.resign()
+    assert await b.leader.lead() and not await a.leader.lead()
+
+
+async def test_everything_recovers_when_redis_restarts(redis: RedisServer,
+                                                       workers: tuple[RedisCoordination, RedisCoordination]) -> None:
+    a, b = workers
+    redis.stop()
+    pacer = a.pacer("telegram", LIMITS)
+    assert await pacer.reserve_chat("chat-7") == 0, "pacing goes on in this worker alone while Redis is away"
+    redis.start()
+    async with b.signal.subscribe("web:after-restart") as subscription:
+        heard = False
+        for _ in range(60):
+            a.signal.wake(["web:after-restart"])
+            if heard := await subscription.next(timeout=0.5):
+                break
+        assert heard, "wake-ups reach the other worker again"
+    async with a.locks("telegram-in")("chat-7"):
+        assert await a.redis.exists("langnghe:lock:telegram-in:chat-7")
