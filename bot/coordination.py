@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from bot.locks import ChatLocks, LocalChatLocks
 from bot.pacing import Limits, Pacer, RateLimiter
 from handlers import OutboxSignal, Signal
+from handlers.live import InProcessBus, LiveBus
 
 
 class Leadership(ABC):
@@ -36,6 +37,7 @@ class SoleLeader(Leadership):
 class Coordination(ABC):
     signal: Signal
     leader: Leadership
+    live: LiveBus    # pages told of committed changes (handlers/live.py)
 
     @abstractmethod
     def locks(self, name: str) -> ChatLocks:
@@ -56,6 +58,7 @@ class Coordination(ABC):
 class LocalCoordination(Coordination):
     signal: Signal = field(default_factory=OutboxSignal)
     leader: Leadership = field(default_factory=SoleLeader)
+    live: LiveBus = field(default_factory=InProcessBus)
 
     def locks(self, name: str) -> ChatLocks:
         return LocalChatLocks()

@@ -20,7 +20,8 @@ import functools
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -30,6 +31,7 @@ from bot.coordination import Coordination, Leadership
 from bot.locks import ChatLocks, LocalChatLocks
 from bot.pacing import Limits, Pacer, RateLimiter, Sleep
 from handlers import Signal
+from handlers.live import InProcessBus, LiveBus, LiveEvent, Subscription
 
 log = logging.getLogger(__name__)
 PREFIX = "langnghe"
@@ -107,6 +109,64 @@ class RedisSignal(Signal):
             await asyncio.gather(self._listener, return_exceptions=True)
             self._listener = None
         await asyncio.gather(*self._publishing, return_exceptions=True)
+
+
+class RedisLiveBus(LiveBus):
+    """Pages on every worker hear committed changes: this worker's pages at once, the others' over
+    one Redis channel.  A worker skips its own messages (they carry its id), so no page hears an
+    event twice; while Redis is away only this worker's pages hear, and the others' pages catch up
+    on their next re-read (events are wake-ups, the database is the truth)."""
+
+    def __init__(self, client: aioredis.Redis, listener: aioredis.Redis, channel: str = f"{PREFIX}:live") -> None:
+        self.redis, self.listener, self.channel = client, listener, channel
+        self.local = InProcessBus()
+        self.origin = secrets.token_hex(8)
+        self.connected = asyncio.Event()
+        self._listener: asyncio.Task[None] | None = None
+
+    async def publish(self, events: Sequence[LiveEvent]) -> None:
+        await self.local.publish(events)
+        body = json.dumps({"from": self.origin,
+                           "events": [[e.topic, e.kind, e.data] for e in events]}, ensure_ascii=False)
+        try:
+            await self.redis.publish(self.channel, body)
+        except RedisError as exc:
+            log.warning("could not publish a live event (%s); other workers' pages re-read later", exc)
+
+    def subscribe(self, topics: Iterable[str]) -> AbstractAsyncContextManager[Subscription]:
+        return self.local.subscribe(topics)
+
+    def start(self) -> None:
+        if self._listener is None:
+            self._listener = asyncio.create_task(self._listen(), name="redis-live-listener")
+
+    async def _listen(self) -> None:
+        while True:
+            pubsub = self.listener.pubsub()
+            try:
+                await pubsub.subscribe(self.channel)
+                self.connected.set()
+                async for message in pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    body = json.loads(message["data"])
+                    if body.get("from") != self.origin:
+                        await self.local.publish([LiveEvent(t, k, d) for t, k, d in body["events"]])
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError, ValueError, KeyError, TypeError) as exc:
+                self.connected.clear()
+                log.warning("live subscription lost (%s); reconnecting", exc)
+                await asyncio.sleep(0.5)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+            self._listener = None
 
 
 class RedisPacer(RateLimiter):
@@ -212,6 +272,7 @@ class RedisCoordination(Coordination):
                                                               health_check_interval=10)
         self._listener = aioredis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=10)
         self.signal: RedisSignal = RedisSignal(self.redis, self._listener)
+        self.live: RedisLiveBus = RedisLiveBus(self.redis, self._listener)
         self.leader = RedisLeader(self.redis, leader_ttl)
         self.lock_ttl = lock_ttl
         self._locks: dict[str, ChatLocks] = {}
@@ -226,10 +287,12 @@ class RedisCoordination(Coordination):
 
     async def start(self) -> None:
         self.signal.start()
+        self.live.start()
 
     async def close(self) -> None:
         await self.leader.resign()
         await self.signal.close()
+        await self.live.close()
         await self.redis.aclose()
         await self._listener.aclose()
 

@@ -5,8 +5,8 @@ while a transaction flushes (`after_flush`, every new message and case event, wh
 published by the caller once the transaction has committed (`publish_committed`). Events are only
 wake-ups: a page re-reads the database on each one, so a lost event costs a little delay, never data.
 
-`LiveBus` is the seam: `InProcessBus` serves one worker; a bus over Redis pub/sub (or PostgreSQL
-LISTEN/NOTIFY) can implement the same two methods when there are several workers.
+`LiveBus` is the seam: `InProcessBus` serves one worker; `bot.redis_coord.RedisLiveBus` implements the
+same two methods over Redis pub/sub when there are several workers (REDIS_URL).
 """
 from __future__ import annotations
 

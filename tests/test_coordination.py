@@ -109,3 +109,19 @@ async def test_everything_recovers_when_redis_restarts(redis: RedisServer,
         assert heard, "wake-ups reach the other worker again"
     async with a.locks("telegram-in")("chat-7"):
         assert await a.redis.exists("langnghe:lock:telegram-in:chat-7")
+
+
+async def test_a_page_on_another_worker_hears_a_committed_change_once(
+        workers: tuple[RedisCoordination, RedisCoordination]) -> None:
+    from handlers.live import LiveEvent, chat_topic
+
+    a, b = workers
+    for worker in workers:
+        await asyncio.wait_for(worker.live.connected.wait(), 10)
+    async with a.live.subscribe([chat_topic(7)]) as here, b.live.subscribe([chat_topic(7)]) as there:
+        await a.live.publish([LiveEvent(chat_topic(7), "message", {"code": "LN-ABCDEF"})])
+        heard_there = await there.next(timeout=10)
+        assert heard_there is not None and heard_there.data == {"code": "LN-ABCDEF"}, "the other worker's page"
+        assert (await here.next(timeout=1)) is not None, "this worker's page"
+        assert await here.next(timeout=1) is None, "and only once, not again when Redis echoes it back"
+        assert await there.next(timeout=0.5) is None
