@@ -709,6 +709,8 @@ CATALOGUE.update({
 # --- reopen (issue 9.6) ---
 CATALOGUE.update({
     "button.reopen": {"vi": "Chưa được giải quyết", "en": "Not fixed"},
+    "console.live_reopened": {"vi": "Người dân báo hồ sơ {code} chưa được giải quyết: đã mở lại",
+                              "en": "The citizen says {code} is not fixed: reopened"},
     "reopen.ask_reason": {
         "vi": "Bạn cho biết vấn đề của hồ sơ {code} còn chưa được giải quyết ở điểm nào? "
         "Mình sẽ chuyển lại cho {unit} kèm ý kiến của bạn. (Gõ /cancel nếu bạn đổi ý.)",

@@ -7,6 +7,7 @@ what was not right and reaches the moderators' queue, a good one asks nothing.
 """
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from handlers import Core, NluPort, do_resolve_case, inbox
 from handlers.board import ALL, aggregate, build_rows, load_raw
+from handlers.live import LiveEvent, Subscription, unit_topic
 from handlers.reopen import says_not_fixed
 from handlers.review_queue import ReviewFilter, review_queue
 from handlers.supervision import supervised_cases
@@ -24,6 +26,7 @@ from tests.nlu_double import ScriptedNlu
 from tests.test_dialogue_talk import TALK
 from tests.test_staff_actions import open_wage_case, staff
 from tests.test_supervision_and_data_rights import supervisor
+from web.routers.live import _news
 
 ASKED = "chưa được giải quyết ở điểm nào"
 RESULT = "Công ty đã cam kết trả đủ lương trước ngày 15."
@@ -34,6 +37,12 @@ REASON = "Công ty vẫn chưa trả đồng nào, hôm nay đã ngày 20 rồi.
 def scripted(core: Core, nlu_port: NluPort) -> ScriptedNlu:
     core.nlu = ScriptedNlu(nlu_port, dict(TALK))
     return core.nlu
+
+
+async def _drain(sub: Subscription) -> AsyncIterator[LiveEvent]:
+    """What was published so far (it is published before `handle_inbound` returns)."""
+    while (event := await sub.next(0.05)) is not None:
+        yield event
 
 
 async def resolved_case(core: Core, chat: CoreChat) -> str:
@@ -72,8 +81,12 @@ async def test_not_fixed_button_asks_why_and_sends_the_case_back_to_the_same_uni
     before, _ = await case_and_events(core, code)
     asked = await chat.press(f"reopen:{code}")
     assert ASKED in asked and code in asked
-    done = await chat.say(REASON)
+    async with core.live.subscribe([unit_topic(before.unit_id)]) as unit_page:   # the staff's open inbox
+        done = await chat.say(REASON)
+        told = [event async for event in _drain(unit_page)]
     assert f"Đã mở lại hồ sơ {code}" in done and "Công đoàn tỉnh Bắc Ninh" in done and "Hạn giải quyết mới" in done
+    assert ("reopened", code) in {(e.kind, e.data["code"]) for e in told}, "the unit's pages are told after the commit"
+    assert _news(next(e for e in told if e.kind == "reopened")) is not None, "the console shows it as news"
 
     case, events = await case_and_events(core, code)
     assert case.status is CaseStatus.OPEN and case.unit.key == before.unit.key == "union.bac-ninh"
