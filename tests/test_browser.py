@@ -157,7 +157,7 @@ async def test_citizen_reports_staff_answers_and_resolves_citizen_rates(citizen:
 
     resolved = bot_says(citizen, "đã trả đủ 3 tháng lương")
     await expect(resolved).to_be_visible()
-    await expect(resolved.locator(".choices button")).to_have_text(["1", "2", "3", "4", "5"])
+    await expect(resolved.locator(".choices button")).to_have_text(["1", "2", "3", "4", "5", "Chưa được giải quyết"])
     await press(resolved, "5")
     await expect(bot_says(citizen, "Cảm ơn bạn đã đánh giá 5/5")).to_contain_text(code)
 
