@@ -9,23 +9,16 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.runtime import Runtime, build_runtime, create_app
 from handlers import NluPort, Settings
 from tests.live import live_server
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, bot_says, log_in, press, report_wage_case
+from tests.test_browser import WAIT_MS, bot_says, log_in, press, report_wage_case
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 REASON = "Công ty hứa nhưng vẫn chưa trả đồng nào"
 
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        await chromium.close()
 
 
 @pytest_asyncio.fixture(loop_scope="module")
