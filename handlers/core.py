@@ -11,6 +11,8 @@ from handlers.settings import AppConfig
 from handlers.signals import OutboxSignal, Signal
 from storage import Database
 
+SESSION_CONFIG = "langnghe.config"   # every session's info carries the config (handlers/staff_notices.py)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -24,3 +26,8 @@ class Core:
     signal: Signal = field(default_factory=OutboxSignal)
     live: LiveBus = field(default_factory=InProcessBus)   # pages told of committed changes (handlers/live.py)
     clock: Callable[[], datetime] = utcnow
+
+    def __post_init__(self) -> None:
+        """Staff notices are queued from a flush hook, which sees only the session: give it the
+        config (time zone of deadlines) through the sessions' `info`."""
+        self.db.sessions.configure(info={SESSION_CONFIG: self.config})
