@@ -12,6 +12,7 @@ from handlers.signals import OutboxSignal, Signal
 from storage import Database
 
 SESSION_CONFIG = "langnghe.config"   # every session's info carries the config (handlers/staff_notices.py)
+SESSION_SIGNAL = "langnghe.signal"   # ... and the signal that wakes a channel's sender after commit
 
 
 def utcnow() -> datetime:
@@ -29,5 +30,6 @@ class Core:
 
     def __post_init__(self) -> None:
         """Staff notices are queued from a flush hook, which sees only the session: give it the
-        config (time zone of deadlines) through the sessions' `info`."""
-        self.db.sessions.configure(info={SESSION_CONFIG: self.config})
+        config (time zone of deadlines) and the signal (to wake the notices' senders after commit)
+        through the sessions' `info`."""
+        self.db.sessions.configure(info={SESSION_CONFIG: self.config, SESSION_SIGNAL: self.signal})

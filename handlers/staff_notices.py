@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from handlers.core import SESSION_CONFIG, Core
+from handlers.core import SESSION_CONFIG, SESSION_SIGNAL, Core
 from handlers.deadlines import format_local
 from handlers.live import publish_committed
 from handlers.settings import AppConfig
+from handlers.signals import Signal
 from handlers.texts import render
 from storage import (
     Case,
@@ -41,6 +42,7 @@ ARRIVALS = frozenset({"created", "reassigned", "escalated", "rerouted", "reopene
 ANSWERS = frozenset({"citizen_message"})
 REMIND_BEFORE = timedelta(hours=1)
 AUTHOR = "system:staff_notice"
+_QUEUED = "staff_notices.channels"      # session.info: channels that got a notice in this transaction
 
 
 def _chats_of_unit(session: Session, unit_id: int) -> list[tuple[str, str, int]]:
@@ -71,6 +73,7 @@ def queue_notice(session: Session, case: Case, unit_id: int, key: str, config: A
                           author=AUTHOR, text=text, buttons=[])
         session.add(message)
         session.add(OutboxItem(message=message, channel=channel, chat_id=chat_id))
+        session.info.setdefault(_QUEUED, set()).add(channel)
     return [channel for channel, _, _ in chats]
 
 
@@ -109,6 +112,21 @@ def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
             queue_notice(session, case, unit_id, key, config)
 
 
+@event.listens_for(Session, "after_commit")
+def _wake_senders(session: Session) -> None:
+    """A notice to a staff chat on another channel than the change's own is sent at once, not at
+    that sender's next poll: an urgent case filed in the web chat reaches Telegram straight away."""
+    channels: set[str] | None = session.info.pop(_QUEUED, None)
+    signal = session.info.get(SESSION_SIGNAL)
+    if channels and isinstance(signal, Signal):
+        signal.wake(sorted(channels))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_QUEUED, None)
+
+
 def _due(case: Case, now: datetime) -> Iterable[datetime]:
     if case.status is CaseStatus.OPEN and now < case.accept_deadline <= now + REMIND_BEFORE:
         yield case.accept_deadline
@@ -126,7 +144,6 @@ async def remind_deadlines(core: Core) -> list[str]:
     now = core.clock()
     soon = now + REMIND_BEFORE
     reminded: list[str] = []
-    channels: set[str] = set()
     async with core.db.transaction() as session:
         cases = (await session.scalars(select(Case).where(
             Case.status.in_([s for s in CaseStatus if s.is_open]),
@@ -143,7 +160,5 @@ async def remind_deadlines(core: Core) -> list[str]:
                 sent = await session.run_sync(_remind, case, deadline, core.config)
                 if sent:
                     reminded.append(case.code)
-                    channels.update(sent)
-    core.signal.wake(sorted(channels))
     await publish_committed(core.live, core.db, session)
     return reminded
