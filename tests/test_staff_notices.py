@@ -6,21 +6,27 @@ contact. Real aiogram against the strict fake Bot API, and the core directly for
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.runtime import Runtime
-from handlers import Core, create_staff
+from handlers import Core, NluPort, Settings, create_staff
 from handlers.staff_links import do_create_link_code, do_unlink_chat, links_of
 from handlers.staff_notices import AUTHOR, remind_deadlines
 from storage import Case, Message, OutboxItem, StaffAccount, StaffRole
 from tests.chat_driver import CoreChat
-from tests.clients import StaffApi
+from tests.clients import StaffApi, WebCitizen
 from tests.fakes import FakeTelegramServer
+from tests.fakes.zalo_bot_api import FakeZaloBotServer
 from tests.nlu_double import ScriptedNlu, sure
 from tests.telegram_citizen import TelegramCitizen
 from tests.test_telegram_flow import CODE, report_on_telegram
+from tests.test_webchat_flow import report_wage_case
+from tests.test_zalo_bot import _zalo_app
+from tests.zalo_citizens import ZaloCitizen
 
 LINKED = "Đã liên kết cuộc trò chuyện này"
 REFUSED = "Mã liên kết này không đúng hoặc đã hết hạn"
@@ -203,3 +209,35 @@ async def test_deadline_reminder_fires_once_an_hour_before_and_only_to_linked_ac
     assert "công ty nợ lương" not in told[1]
     for username in ("congdoan.doi", "congdoan.nghi"):
         assert await staff_notices_to(core, f"staff-{username}") == []
+
+
+@pytest.fixture
+async def zalo_api() -> AsyncIterator[FakeZaloBotServer]:
+    async with FakeZaloBotServer() as server:
+        yield server
+
+
+async def test_staff_link_zalo_by_typing_the_command_and_hear_of_a_web_chat_case(
+        settings: Settings, nlu_port: NluPort, zalo_api: FakeZaloBotServer) -> None:
+    fake_zalo = zalo_api
+    runtime, server = await _zalo_app(settings, nlu_port, fake_zalo)
+    try:
+        async with server as base_url:
+            staff = await StaffApi(base_url).login("congdoan.bacninh", "demo-bacninh")
+            try:
+                code = await console_link_code(staff)
+            finally:
+                await staff.aclose()
+            officer = ZaloCitizen(fake_zalo, "f00dfeed0badcafe0001")
+            await officer.say(f"/lienket {code}")
+            await officer.wait_for(LINKED)
+            mark = len(officer.received)
+            async with WebCitizen(base_url) as citizen:          # the case comes from another channel
+                case_code = await report_wage_case(citizen)
+            notice = await officer.wait_for(f"Hồ sơ mới {case_code}", after=mark)
+            assert "Lao động, việc làm (Công đoàn)" in notice["text"] and "nợ lương" not in notice["text"]
+            mark = len(officer.received)
+            await officer.say("1")                               # not an answer to any citizen question
+            await officer.wait_for("kênh nhận thông báo của cán bộ", after=mark)
+    finally:
+        await runtime.core.db.dispose()
