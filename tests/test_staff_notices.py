@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.runtime import Runtime
-from handlers import Core, NluPort, Settings, create_staff
+from handlers import Core, NluPort, Settings, create_staff, do_reassign_case
 from handlers.staff_links import do_create_link_code, do_unlink_chat, links_of
 from handlers.staff_notices import AUTHOR, remind_deadlines
 from storage import Case, Message, OutboxItem, StaffAccount, StaffRole
@@ -241,3 +241,17 @@ async def test_staff_link_zalo_by_typing_the_command_and_hear_of_a_web_chat_case
             await officer.wait_for("kênh nhận thông báo của cán bộ", after=mark)
     finally:
         await runtime.core.db.dispose()
+
+
+async def test_a_case_reassigned_to_another_unit_is_announced_to_that_unit(core: Core) -> None:
+    async with core.db.sessions() as session:
+        farmer = await session.scalar(select(StaffAccount).where(StaffAccount.username == "nongdan.bacninh"))
+        union = await session.scalar(select(StaffAccount).where(StaffAccount.username == "congdoan.bacninh"))
+    assert farmer is not None and union is not None
+    officer = CoreChat(core, "staff-farmer", channel="test")
+    assert LINKED in await officer.say(f"/lienket {(await do_create_link_code(core, farmer)).code}")
+    case_code = await file_wage_case(CoreChat(core, "citizen-2", channel="test"))
+    assert await staff_notices_to(core, "staff-farmer") == []          # not their unit's case yet
+    await do_reassign_case(core, union, case_code, "farmer.bac-ninh", "việc của nông dân")
+    told = await staff_notices_to(core, "staff-farmer")
+    assert len(told) == 1 and told[0].startswith(f"Hồ sơ mới {case_code}")
