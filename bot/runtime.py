@@ -217,7 +217,8 @@ async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
             if made:
                 progress(f"{len(made)} hồ sơ mẫu (DEMO) cho {config.demo_province} / example cases")
     coordination = coordination_for(settings)
-    core = Core(db=db, nlu=port, config=config, signal=coordination.signal, live=coordination.live)
+    core = Core(db=db, nlu=port, config=config, signal=coordination.signal, live=coordination.live,
+                reopen_window_days=settings.reopen_window_days)
     if nlu is None and (served := await model_registry.load_active(core)) is not None:
         progress(f"NLU model version {served} (promoted) is serving")
     telegram = None

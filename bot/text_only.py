@@ -13,14 +13,20 @@ __all__ = ["numbered_text", "split_utf16", "resolve_text_choice"]
 
 
 def numbered_text(item: Outgoing) -> str:
-    """The message with its choices as '1. Đồng ý' lines (ratings as '1 · 2 · 3 · 4 · 5')."""
+    """The message with its choices as '1. Đồng ý' lines; a leading scale (the ratings) reads
+    '1 · 2 · 3 · 4 · 5', and what follows it keeps counting ('6. Chưa được giải quyết')."""
     choices = [b for row in item.buttons for b in row]
     if not choices:
         return item.text
-    if all(b.label == str(i) for i, b in enumerate(choices, 1)):
-        listing = " · ".join(b.label for b in choices)
-    else:
-        listing = "\n".join(f"{i}. {b.label}" for i, b in enumerate(choices, 1))
+    scale = 0
+    while scale < len(choices) and choices[scale].label == str(scale + 1):
+        scale += 1
+    if scale < 2 and scale < len(choices):
+        scale = 0   # a lone "1" before words is an ordinary choice
+    lines = [" · ".join(b.label for b in choices[:scale])] if scale else []
+    first = scale + 1
+    lines += [f"{i}. {b.label}" for i, b in enumerate(choices[first - 1:], first)]
+    listing = "\n".join(lines)
     return f"{item.text}\n\n{listing}" if item.text else listing
 
 

@@ -15,8 +15,7 @@ Definitions (the README repeats them): *received* are reports received in the pe
 count a cluster of similar reports once; *on time* is the share of cases whose own resolve deadline
 has come (or that are resolved) that were resolved by that deadline; *first answer* is the first
 reply, question or resolution staff sent the citizen; *reopened* is the share of resolved cases
-reopened afterwards (the system records a `reopened` event; staff have no reopen action yet, so it
-is 0 today).
+reopened afterwards (a `reopened` event, written when a citizen says "not fixed": handlers/reopen.py).
 """
 from __future__ import annotations
 

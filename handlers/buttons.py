@@ -146,3 +146,17 @@ class Publish(ButtonData):
         if not _CODE.fullmatch(value):
             raise ValueError(f"not a tracking code: {value!r}")
         return value
+
+
+class Reopen(ButtonData):
+    """'Not fixed': the citizen reopens a resolved case (issue 9.6); the reason is asked next."""
+
+    prefix = "reopen"
+    code: str
+
+    @field_validator("code")
+    @classmethod
+    def tracking_code(cls, value: str) -> str:
+        if not _CODE.fullmatch(value):
+            raise ValueError(f"not a tracking code: {value!r}")
+        return value

@@ -150,15 +150,17 @@ async def add_to_case(turn: Turn, case: Case) -> None:
     turn.say("case.appended", code=case.code)
 
 
-async def rate_case(turn: Turn, code: str, rating: int) -> None:
+async def rate_case(turn: Turn, code: str, rating: int) -> Case | None:
+    """The rated case, or None when it cannot be rated (the citizen is told why)."""
     case = await turn.session.scalar(select(Case).where(Case.code == code, Case.citizen_id == turn.citizen.id))
     if case is None or case.status is not CaseStatus.RESOLVED or case.rating is not None or not 1 <= rating <= 5:
         turn.say("rating.invalid", code=code)
-        return
+        return None
     case.rating = rating
     turn.message.case_id = case.id
     turn.session.add(CaseEvent(case_id=case.id, kind="rated", actor=citizen_actor(turn), data={"rating": rating}))
     turn.say("rating.thanks", code=code, rating=rating)
+    return case
 
 
 def status_line(turn: Turn, case: Case) -> str:

@@ -1,7 +1,7 @@
 """Slash commands: they work from any state of the dialogue."""
 from __future__ import annotations
 
-from handlers import consent, data_rights, publication, staff_links
+from handlers import consent, data_rights, publication, reopen, staff_links
 from handlers.cases import report_status
 from handlers.dialogue import cancel, consent_gate, start_report
 from handlers.texts import LANGUAGES
@@ -43,6 +43,9 @@ async def on_command(turn: Turn, command: str, args: str) -> None:
         data_rights.ask_erase(turn)
     elif command in ("private", "riengtu") and (code := parse_code(args)) is not None:
         await publication.answer(turn, code, False)
+    elif command in reopen.COMMANDS:   # issue 9.6: /mo_lai CODE, /reopen CODE
+        if not await consent_gate(turn):
+            await reopen.on_command(turn, args)
     elif command == "help":
         turn.say("help")
     elif command in ("lang", "language") and args.lower() in LANGUAGES:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from handlers.live import InProcessBus, LiveBus
 from handlers.nlu_port import NluPort
-from handlers.settings import AppConfig
+from handlers.settings import REOPEN_WINDOW_DAYS, AppConfig
 from handlers.signals import OutboxSignal, Signal
 from storage import Database
 
@@ -27,6 +27,7 @@ class Core:
     signal: Signal = field(default_factory=OutboxSignal)
     live: LiveBus = field(default_factory=InProcessBus)   # pages told of committed changes (handlers/live.py)
     clock: Callable[[], datetime] = utcnow
+    reopen_window_days: float = REOPEN_WINDOW_DAYS   # Settings.reopen_window_days, parsed once at start-up
 
     def __post_init__(self) -> None:
         """Staff notices are queued from a flush hook, which sees only the session: give it the

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers import consent, data_rights, publication, second, smalltalk
+from handlers import consent, data_rights, publication, reopen, second, smalltalk
 from handlers.buttons import (
     ButtonData,
     Confirm,
@@ -21,6 +21,7 @@ from handlers.buttons import (
     Erase,
     Publish,
     Rate,
+    Reopen,
     SecondCase,
     Skip,
     parse,
@@ -339,7 +340,10 @@ async def finish_follow_up(turn: Turn) -> None:
 
 def cancel(turn: Turn) -> None:
     d = turn.draft
-    if d.follow_case:
+    if turn.conversation.state in (reopen.REASON, reopen.FEEDBACK):
+        turn.reset(IDLE)
+        turn.say("reopen.cancelled", code=d.reopen_case or d.feedback_case or "")
+    elif d.follow_case:
         turn.reset(IDLE)
         turn.say("urgent.stopped", code=d.follow_case)
     elif turn.conversation.state in DRAFTING:
@@ -360,7 +364,11 @@ async def on_text(turn: Turn, text: str) -> None:
         await consent.withdraw(turn)
         return
     state = turn.conversation.state
-    if state in DRAFTING and (case := await named_open_case(turn, text)) is not None:
+    if state in (reopen.REASON, reopen.FEEDBACK):
+        await on_after_result(turn, text)
+    elif (state == IDLE or (state == PROBLEM and not turn.draft.description)) and await offer_reopen(turn, text):
+        pass
+    elif state in DRAFTING and (case := await named_open_case(turn, text)) is not None:
         await add_to_case(turn, case)  # "LN-… : ..." answers that case, even in the middle of a new report
     elif state == PROVINCE:
         await on_province(turn, text)
@@ -459,10 +467,47 @@ async def on_idle(turn: Turn, text: str) -> None:
     elif (case := await case_for_reply(turn)) is not None:
         await add_to_case(turn, case)
     elif answer in DIGITS and (resolved := await last_resolved_unrated(turn)):
-        await rate_case(turn, resolved.code, int(answer))
+        await rate(turn, resolved.code, int(answer))
     else:
         turn.reset(PROBLEM, danger_shown=turn.danger_said)
         await accept_problem(turn, text)
+
+
+# --- after the result: "not fixed", and why a rating was low (issue 9.6) ------------------------
+
+async def rate(turn: Turn, code: str, stars: int) -> None:
+    case = await rate_case(turn, code, stars)
+    if case is not None and stars <= reopen.LOW:
+        reopen.ask_feedback(turn, case)
+
+
+async def offer_reopen(turn: Turn, text: str) -> bool:
+    """"Chưa được giải quyết" about a resolved case: ask why. A case resolved too long ago gets the
+    kind refusal, unless another case is still open (then the words are about that one)."""
+    if not reopen.says_not_fixed(text) or (resolved := await reopen.last_resolved(turn)) is None:
+        return False
+    if not reopen.window_open(turn, resolved) and await case_for_reply(turn) is not None:
+        return False
+    await reopen.ask_reason(turn, resolved.code)
+    return True
+
+
+async def on_after_result(turn: Turn, text: str) -> None:
+    """The one answer awaited after a result: why it is not fixed, or what was not right. A thank
+    you or a greeting is answered as such (and, after a low rating, ends the question)."""
+    reason = turn.conversation.state == reopen.REASON
+    if text.strip() and (analysis := await turn.analyse(text)).intent in ("greeting", "thanks"):
+        smalltalk.answer(turn, analysis)
+        if reason:
+            turn.say("reopen.empty_reason")
+        else:
+            turn.reset(IDLE)
+        return
+    if not reason:
+        await reopen.on_feedback(turn, text)
+        turn.reset(IDLE)
+    elif await reopen.on_reason(turn, text):
+        turn.reset(IDLE)
 
 
 async def accept_second(turn: Turn) -> None:
@@ -493,7 +538,9 @@ async def on_dialogue_button(turn: Turn, button: ButtonData) -> None:
     d, state = turn.draft, turn.conversation.state
     drafting_button = isinstance(button, (Domain, Skip, ContactWay, Confirm))
     if isinstance(button, Rate):
-        await rate_case(turn, button.code, button.stars)
+        await rate(turn, button.code, button.stars)
+    elif isinstance(button, Reopen):
+        await reopen.ask_reason(turn, button.code)
     elif isinstance(button, Publish):
         await publication.answer(turn, button.code, button.answer == "yes")
     elif isinstance(button, SecondCase):

@@ -96,6 +96,8 @@ class Draft(_Frozen):
     latitude: float | None = None         # a location the citizen shared (the place came from it)
     longitude: float | None = None
     photos: int = 0                       # photos sent with this report
+    reopen_case: str | None = None        # issue 9.6: "not fixed" pressed, the reason is awaited
+    feedback_case: str | None = None      # issue 9.6: rated 1-2, "what was not right?" is awaited
 
     check_domain = field_validator("domain")(_label)
 

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from nlu import LABELS as DOMAINS
 
 ROOT = Path(__file__).resolve().parent.parent
+REOPEN_WINDOW_DAYS = 30.0   # how long after resolution a citizen may say "not fixed" (issue 9.6)
 
 
 class Organisation(BaseModel):
@@ -153,6 +154,8 @@ class Settings(BaseSettings):
                                            "anonymised this long after they closed (issue 9)")
     # Open311 clients (a city portal, a province's app) that may POST requests: a comma-separated list.
     open311_api_keys: Annotated[tuple[str, ...], NoDecode] = ()
+    reopen_window_days: float = Field(default=REOPEN_WINDOW_DAYS, gt=0, description="a citizen may reopen a "
+                                      "resolved case this long after its resolution (issue 9.6)")
     board_refresh_seconds: float = Field(default=300.0, gt=0, description="how often the public board's "
                                          "figures are computed again")
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.abuse import flag_if_abusive, is_abusive
-from handlers.buttons import Rate
+from handlers.buttons import Rate, Reopen
 from handlers.clusters import regroup_after_domain_change
 from handlers.core import Core
 from handlers.correction_queue import queue_correction
@@ -189,7 +189,8 @@ async def do_resolve_case(core: Core, staff: StaffAccount, code: str, result: st
         case.status, case.resolved_at, case.result = CaseStatus.RESOLVED, now, body
         _event(session, case, "resolved", staff, now, text=body)
         stars = tuple(Button(str(n), Rate(code=case.code, stars=n).pack()) for n in range(1, 6))
-        await _notify(session, case, "staff.resolved", f"staff:{staff.username}", (stars,), text=body)
+        not_fixed = (Button(render("button.reopen", case.citizen.language), Reopen(code=case.code).pack()),)
+        await _notify(session, case, "staff.resolved", f"staff:{staff.username}", (stars, not_fixed), text=body)
 
     return await _on_open_case(core, staff, code, change)
 

@@ -85,6 +85,8 @@ def _target_unit(session: Session, case: Case, item: CaseEvent) -> int | None:
 
 
 def _key_for(item: CaseEvent, case: Case) -> str | None:
+    if item.kind == "reopened":
+        return "staff_notice.reopened"
     if item.kind in ARRIVALS:
         return "staff_notice.urgent" if case.urgent else "staff_notice.new"
     if item.kind in ANSWERS:

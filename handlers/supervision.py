@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.board import REOPENED
 from handlers.core import Core
 from handlers.deadlines import format_local
 from handlers.errors import CaseNotFound, InvalidAction
@@ -24,6 +25,7 @@ class Watched:
     case: Case
     overdue: bool
     soon: bool
+    reopened: bool = False   # the citizen said "not fixed" (issue 9.6): shown as "mở lại"
 
 
 def scope_query(staff: StaffAccount) -> object:
@@ -40,7 +42,10 @@ async def supervised_cases(db: Database, staff: StaffAccount, now: datetime, lim
         return []
     async with db.sessions() as session:
         cases = (await session.scalars(scope_query(staff).limit(limit))).unique().all()  # type: ignore[attr-defined]
-    return [Watched(c, c.resolve_deadline < now, now <= c.resolve_deadline < now + SOON) for c in cases]
+        reopened = set((await session.scalars(select(CaseEvent.case_id).where(
+            CaseEvent.kind == REOPENED, CaseEvent.case_id.in_([c.id for c in cases])))).all())
+    return [Watched(c, c.resolve_deadline < now, now <= c.resolve_deadline < now + SOON, c.id in reopened)
+            for c in cases]
 
 
 async def _supervised(session: AsyncSession, staff: StaffAccount, code: str) -> Case:

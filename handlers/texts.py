@@ -706,6 +706,68 @@ CATALOGUE.update({
 })
 
 
+# --- reopen (issue 9.6) ---
+CATALOGUE.update({
+    "button.reopen": {"vi": "Chưa được giải quyết", "en": "Not fixed"},
+    "console.live_reopened": {"vi": "Người dân báo hồ sơ {code} chưa được giải quyết: đã mở lại",
+                              "en": "The citizen says {code} is not fixed: reopened"},
+    "reopen.ask_reason": {
+        "vi": "Bạn cho biết vấn đề của hồ sơ {code} còn chưa được giải quyết ở điểm nào? "
+        "Mình sẽ chuyển lại cho {unit} kèm ý kiến của bạn. (Gõ /cancel nếu bạn đổi ý.)",
+        "en": "What is still not fixed in case {code}? I will send it back to {unit} with your words. "
+        "(Type /cancel if you change your mind.)",
+    },
+    "reopen.done": {
+        "vi": "Đã mở lại hồ sơ {code} và chuyển lại cho {unit}. Hạn giải quyết mới: {deadline}. "
+        "Bạn sẽ nhận được trả lời ngay trong cuộc trò chuyện này.",
+        "en": "Case {code} is reopened and back with {unit}. New deadline: {deadline}. "
+        "You will get the answer in this chat.",
+    },
+    "reopen.too_late": {
+        "vi": "Hồ sơ {code} đã giải quyết xong hơn {days} ngày nên không mở lại được nữa. Mình rất tiếc vì vấn đề "
+        "vẫn còn. Bạn hãy gửi một phản ánh mới (gõ /new rồi kể lại sự việc, có thể ghi mã {code} để cán bộ "
+        "tra cứu), mình sẽ chuyển ngay đến nơi có thẩm quyền.",
+        "en": "Case {code} was resolved more than {days} days ago, so it can no longer be reopened. I am sorry the "
+        "problem is still there. Please send a new report (type /new and tell what happens, you may mention "
+        "{code} so staff can look it up) and I will pass it on at once.",
+    },
+    "reopen.not_resolved": {
+        "vi": "Hồ sơ {code} vẫn đang được {unit} xử lý, chưa kết thúc nên không cần mở lại. "
+        "Bạn cứ nhắn thêm thông tin, mình sẽ gửi kèm hồ sơ.",
+        "en": "Case {code} is still being handled by {unit}; there is nothing to reopen. "
+        "Just write here and I will add it to the case.",
+    },
+    "reopen.not_found": {
+        "vi": "Mình không tìm thấy hồ sơ {code} nào của bạn đã giải quyết xong.",
+        "en": "I found no resolved case {code} of yours.",
+    },
+    "reopen.usage": {
+        "vi": "Bạn chưa có hồ sơ nào đã giải quyết để mở lại. Cách dùng: /mo_lai MÃ (ví dụ /mo_lai LN-7K3Q9P).",
+        "en": "You have no resolved case to reopen. Usage: /reopen CODE (e.g. /reopen LN-7K3Q9P).",
+    },
+    "reopen.empty_reason": {
+        "vi": "Bạn viết vài chữ về điều còn chưa được giải quyết nhé (hoặc gõ /cancel để thôi).",
+        "en": "Please write a few words about what is not fixed (or type /cancel to stop).",
+    },
+    "reopen.cancelled": {
+        "vi": "Đã thôi, hồ sơ {code} vẫn giữ kết quả đã giải quyết.",
+        "en": "All right, case {code} stays resolved.",
+    },
+    "feedback.ask": {
+        "vi": "Điều gì chưa ổn? Bạn nói ngắn gọn giúp mình để cải thiện cách giải quyết.",
+        "en": "What was not right? A few words help us do better.",
+    },
+    "feedback.thanks": {
+        "vi": "Cảm ơn bạn đã góp ý, ý kiến đã được ghi vào hồ sơ {code} và chuyển đến bộ phận kiểm tra chất lượng.",
+        "en": "Thank you, your feedback is on case {code} and goes to our quality reviewers.",
+    },
+    "feedback.reopen_hint": {
+        "vi": "Nếu vấn đề vẫn chưa được giải quyết, bạn bấm «Chưa được giải quyết» để mở lại hồ sơ.",
+        "en": "If the problem is still there, press «Not fixed» to reopen the case.",
+    },
+})
+
+
 # --- staff notices (issues 7 and 9) ---
 CATALOGUE.update({
     "staff.linked": {
@@ -743,6 +805,10 @@ CATALOGUE.update({
     "staff_notice.answer": {
         "vi": "Người dân vừa trả lời trong hồ sơ {code} · {domain} · hạn {deadline}.",
         "en": "The citizen answered on case {code} · {domain} · due {deadline}.",
+    },
+    "staff_notice.reopened": {
+        "vi": "Người dân báo hồ sơ {code} chưa được giải quyết: đã mở lại · {domain} · hạn {deadline}.",
+        "en": "The citizen says case {code} is not fixed: reopened · {domain} · due {deadline}.",
     },
     "staff_notice.reminder": {
         "vi": "Còn khoảng 1 giờ: hồ sơ {code} · {domain} · hạn {deadline}.",

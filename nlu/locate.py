@@ -417,10 +417,12 @@ def locate(text: str, province: str | None = None) -> Location:
     """Province/commune named in ``text``; with ``province`` given, find a commune of it."""
     gz = gazetteer()
     toks = _tokenize(text)
-    mentions = _province_mentions(toks, gz)
-    landmarks = _landmarks(toks, gz)
-    communes = _commune_mentions(toks, gz)
-    districts = _district_mentions(toks, gz, {m.pos for m in mentions})
+    words = set(toks.strip)   # each finder scans the tokens only when one of its first words is there
+    mentions = [] if gz.starts["alias"].keys().isdisjoint(words) else _province_mentions(toks, gz)
+    landmarks = [] if gz.starts["landmark"].keys().isdisjoint(words) else _landmarks(toks, gz)
+    communes = [] if _COMMUNE_PREFIX_LAST.isdisjoint(words) else _commune_mentions(toks, gz)
+    districts = [] if gz.starts["district"].keys().isdisjoint(words) and _Q_TOKENS.isdisjoint(words) \
+        else _district_mentions(toks, gz, {m.pos for m in mentions})
 
     old: str | None = None
     code: int | None = None

@@ -27,10 +27,9 @@ from bot.runtime import Runtime, build_runtime, create_app  # noqa: E402
 from handlers import Settings  # noqa: E402
 from handlers.open311 import NewRequest, file_request  # noqa: E402
 from storage import Case, CaseEvent, CaseStatus  # noqa: E402
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.live import live_server  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 REPORTS = [
     ("union", "Công ty nợ lương công nhân hai tháng nay", ("Bắc Ninh", "TP Hồ Chí Minh", "Đồng Nai", "Hải Phòng")),
     ("union", "Xưởng không đóng bảo hiểm xã hội cho người lao động", ("Bắc Ninh", "Đồng Nai")),
@@ -74,7 +73,7 @@ async def main(out: Path) -> None:
         runtime = await build_runtime(settings)
         await seed(runtime)
         async with live_server(create_app(runtime)) as base_url, async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
                 page = await browser.new_page(base_url=base_url, viewport={"width": 390, "height": 844})
                 await page.goto("/cong-khai?period=12w")

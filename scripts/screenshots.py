@@ -27,11 +27,9 @@ from playwright.async_api import Browser, Page, async_playwright, expect  # noqa
 
 from bot.runtime import Runtime, build_runtime, create_app  # noqa: E402
 from handlers import Settings  # noqa: E402
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.live import live_server  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 CODE = re.compile(r"LN-[2-9A-HJ-NP-Z]{6}")
 STAFF = "congdoan.bacninh"  # a demo login; its random password comes from the runtime
 PROBLEM = "công ty nợ lương 3 tháng, em ở Bắc Ninh"

@@ -29,12 +29,10 @@ from playwright.async_api import Browser, Page, async_playwright, expect  # noqa
 
 from bot.runtime import build_runtime, create_app  # noqa: E402
 from handlers import Settings  # noqa: E402
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.clients import WebCitizen  # noqa: E402
 from tests.live import live_server  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 CODE = re.compile(r"LN-[2-9A-HJ-NP-Z]{6}")
 URGENT = "chồng em đang đập cửa đòi đánh em, em sợ lắm, cứu em với, em ở Bắc Ninh"
 

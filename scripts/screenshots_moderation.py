@@ -26,11 +26,9 @@ from sqlalchemy import select  # noqa: E402
 from bot.runtime import Runtime, build_runtime, create_app  # noqa: E402
 from handlers import Inbound, InboundKind, Settings, create_staff, handle_inbound  # noqa: E402
 from storage import Case, StaffRole  # noqa: E402
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.live import live_server  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SUPERVISOR_PASSWORD = "giam-sat-demo-only"
 expect.set_options(timeout=10_000)
 

@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 import nlu
 from bot.pacing import Pacer
 from bot.runtime import Runtime, build_runtime, create_app
 from handlers import AppConfig, Core, NluPort, Settings, create_staff, prepare_database
 from storage import Database, StaffRole, create_database
+from tests.chromium import chromium
 from tests.fakes import FakeTelegramServer, fake_telegram_bot, fake_telegram_server  # noqa: F401 (fixtures)
 from tests.live import live_server
 from tests.postgres import clone_database, postgres_server
@@ -138,3 +140,10 @@ async def telegram_runtime(settings: Settings, nlu_port: NluPort,
 async def telegram_app(telegram_runtime: Runtime) -> AsyncIterator[str]:
     async with live_server(create_app(telegram_runtime)) as base_url:
         yield base_url
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[object]:
+    """One Chromium per test module that asks for it (tests/chromium.py)."""
+    async with chromium() as launched:
+        yield launched

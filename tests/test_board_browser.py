@@ -10,26 +10,18 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, Route, async_playwright, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from bot.runtime import Runtime, build_runtime, create_app
 from handlers import NluPort, Settings
 from handlers.open311 import NewRequest, file_request
 from tests.clients import StaffApi
 from tests.live import live_server
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 PHONE = {"width": 390, "height": 844}
 WAGES = "Công ty may nợ lương công nhân 2 tháng, chị Mai gọi 0912345678"
 
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        await chromium.close()
 
 
 @pytest_asyncio.fixture(loop_scope="module")

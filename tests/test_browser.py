@@ -15,29 +15,20 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from bot.runtime import Runtime, build_runtime, create_app
 from handlers import NluPort, Settings
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 (imported from here by other tests)
 from tests.live import live_server
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 CODE = re.compile(r"LN-[2-9A-HJ-NP-Z]{6}")
 WAIT_MS = 10_000  # the chat page polls every 2 s; a staff message must show within a few polls
 
 expect.set_options(timeout=WAIT_MS)
 
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        await chromium.close()
 
 
 @pytest_asyncio.fixture(loop_scope="module")
@@ -166,7 +157,7 @@ async def test_citizen_reports_staff_answers_and_resolves_citizen_rates(citizen:
 
     resolved = bot_says(citizen, "đã trả đủ 3 tháng lương")
     await expect(resolved).to_be_visible()
-    await expect(resolved.locator(".choices button")).to_have_text(["1", "2", "3", "4", "5"])
+    await expect(resolved.locator(".choices button")).to_have_text(["1", "2", "3", "4", "5", "Chưa được giải quyết"])
     await press(resolved, "5")
     await expect(bot_says(citizen, "Cảm ơn bạn đã đánh giá 5/5")).to_contain_text(code)
 

@@ -15,26 +15,19 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from bot.runtime import Runtime, build_runtime, create_app
 from handlers import NluPort, Settings
 from tests.conftest import ROOT
 from tests.live import RestartableServer
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, bot_says, log_in, press, report_wage_case
+from tests.test_browser import WAIT_MS, bot_says, log_in, press, report_wage_case
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SECRET = re.compile(r"mã bí mật ([2-9A-Z]{4}-[2-9A-Z]{4})")
 
 expect.set_options(timeout=WAIT_MS)
 
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        await chromium.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from bot.runtime import Runtime, build_runtime, create_app
@@ -22,7 +22,7 @@ from tests.clients import WebCitizen
 from tests.conftest import ROOT
 from tests.live import live_server
 from tests.nlu_double import ScriptedNlu
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, log_in
+from tests.test_browser import WAIT_MS, log_in
 from tests.test_webchat_flow import report_wage_case
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -30,13 +30,6 @@ URGENT = "chồng em đang đập cửa đòi đánh em, cứu em với"
 
 expect.set_options(timeout=WAIT_MS)
 
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        await chromium.close()
 
 
 @pytest_asyncio.fixture(loop_scope="module")

@@ -24,7 +24,7 @@ from handlers import model_registry as registry
 from storage import Case, StaffRole
 from tests.clients import WebCitizen
 from tests.live import live_server
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, bot_says, log_in, press
+from tests.test_browser import WAIT_MS, bot_says, log_in, press
 from tests.test_model_registry import HOLDOUT, TINY, _yaml
 from tests.test_webchat_flow import report_wage_case
 
@@ -32,15 +32,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 CODE = re.compile(r"LN-\w{6}")
 RETRAIN_MS = 120_000   # a tiny model: training and two evaluations in subprocesses
 
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        await chromium.close()
 
 
 @pytest_asyncio.fixture(loop_scope="module")

@@ -49,6 +49,8 @@ EVENT_LABELS.update({   # issue 9
     "place_corrected": "Kiểm duyệt sửa địa bàn",
     "sent_to_supervisor": "Chuyển giám sát viên",
     "deadline_extended": "Gia hạn giải quyết",
+    "reopened": "Người dân báo chưa được giải quyết: mở lại",   # issue 9.6
+    "rating_feedback": "Người dân góp ý sau đánh giá thấp",
 })
 MODERATION_LABELS = {
     "abuse_detected": "Tự động gắn cờ: lời lẽ xúc phạm",
@@ -65,6 +67,7 @@ MODERATION_LABELS = {
     "reassigned": "Chuyển đơn vị",
     "escalated": "Chuyển lên cấp trên",
     "deadline_extended": "Gia hạn giải quyết",
+    "low_rating": "Người dân đánh giá 1-2 sao",   # issue 9.6
 }
 
 

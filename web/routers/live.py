@@ -20,7 +20,8 @@ from web.deps import ApiStaff, CoreDep
 router = APIRouter(prefix="/console", tags=["console"])
 HEARTBEAT_SECONDS = 15.0
 ARRIVALS = frozenset({"created", "reassigned", "escalated", "rerouted"})
-CITIZEN = frozenset({"citizen_message", "details", "rated"})
+CITIZEN = frozenset({"citizen_message", "details", "rated", "rating_feedback"})
+REOPENED = "reopened"   # issue 9.6: back in the unit, as news as a new case
 
 
 def _topics(staff: StaffAccount) -> list[str]:
@@ -33,6 +34,8 @@ def _news(item: LiveEvent) -> dict[str, object] | None:
     code, urgent = str(item.data.get("code", "")), bool(item.data.get("urgent"))
     if item.kind in ARRIVALS:
         key = "console.live_urgent" if urgent else "console.live_new"
+    elif item.kind == REOPENED:
+        key = "console.live_reopened"
     elif item.kind in CITIZEN:
         key = "console.live_citizen"
     else:
