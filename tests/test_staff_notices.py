@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.runtime import Runtime
-from handlers import Core, NluPort, Settings, create_staff, do_reassign_case
+from handlers import Core, NluPort, Settings, create_staff, do_reassign_case, do_resolve_case
 from handlers.staff_links import do_create_link_code, do_unlink_chat, links_of
 from handlers.staff_notices import AUTHOR, remind_deadlines
 from storage import Case, Message, OutboxItem, StaffAccount, StaffRole
@@ -255,3 +255,20 @@ async def test_a_case_reassigned_to_another_unit_is_announced_to_that_unit(core:
     await do_reassign_case(core, union, case_code, "farmer.bac-ninh", "việc của nông dân")
     told = await staff_notices_to(core, "staff-farmer")
     assert len(told) == 1 and told[0].startswith(f"Hồ sơ mới {case_code}")
+
+
+async def test_a_reopened_case_is_announced_to_its_unit(core: Core) -> None:
+    async with core.db.sessions() as session:
+        union = await session.scalar(select(StaffAccount).where(StaffAccount.username == "congdoan.bacninh"))
+    assert union is not None
+    officer = CoreChat(core, "staff-union", channel="test")
+    assert LINKED in await officer.say(f"/lienket {(await do_create_link_code(core, union)).code}")
+    citizen = CoreChat(core, "citizen-3", channel="test")
+    case_code = await file_wage_case(citizen)
+    await do_resolve_case(core, union, case_code, "Công ty đã cam kết trả lương.")
+    assert "chưa được giải quyết ở điểm nào" in await citizen.say(f"/mo_lai {case_code}")
+    assert f"Đã mở lại hồ sơ {case_code}" in await citizen.say("công ty vẫn chưa trả đồng nào")
+    told = await staff_notices_to(core, "staff-union")
+    assert told[0].startswith(f"Hồ sơ mới {case_code}")
+    assert told[-1].startswith(f"Người dân báo hồ sơ {case_code} chưa được giải quyết: đã mở lại")
+    assert not any("chưa trả đồng nào" in text for text in told)
