@@ -38,6 +38,7 @@ from handlers import (
 )
 from handlers.board import BoardCache
 from handlers.demo import seed_demo_cases
+from handlers.staff_notices import remind_deadlines
 from storage import create_database
 from storage.media import LocalMediaStore, MediaStore
 from web import create_web_app
@@ -135,6 +136,11 @@ class Runtime:
                     log.info("escalated overdue cases: %s", ", ".join(codes))
             except Exception:
                 log.exception("escalation round failed; will retry")
+            try:
+                if reminded := await remind_deadlines(self.core):
+                    log.info("reminded staff of deadlines within the hour: %s", ", ".join(reminded))
+            except Exception:
+                log.exception("deadline reminders failed; will retry")
             try:
                 keep = timedelta(days=self.settings.outbox_retention_days)
                 if pruned := await prune_sent(self.core.db, keep):
@@ -264,6 +270,7 @@ def create_app(runtime: Runtime) -> FastAPI:
                          public_url=runtime.settings.public_url,
                          open311_api_keys=runtime.settings.open311_api_keys)
     app.state.media = runtime.media
+    app.state.telegram_bot_username = runtime.settings.telegram_bot_username  # staff link deep links
     app.state.board = runtime.board
     app.state.model_paths = model_registry.default_paths(runtime.settings.nlu_model_path,
                                                          Path(runtime.settings.config_path).resolve().parent / "var")

@@ -2,6 +2,7 @@
 
 Channel adapters (bot/) and the console (web/) use only what is listed in `__all__`.
 """
+from handlers import staff_notices as _staff_notices  # noqa: F401  (registers the flush hook, issues 7/9)
 from handlers.accounts import (
     PasswordCheckBusy,
     authenticate,

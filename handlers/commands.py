@@ -1,7 +1,7 @@
 """Slash commands: they work from any state of the dialogue."""
 from __future__ import annotations
 
-from handlers import consent, data_rights, publication, reopen
+from handlers import consent, data_rights, publication, reopen, staff_links
 from handlers.cases import report_status
 from handlers.dialogue import cancel, consent_gate, start_report
 from handlers.texts import LANGUAGES
@@ -19,7 +19,9 @@ def split_command(text: str) -> tuple[str, str] | None:
 
 
 async def on_command(turn: Turn, command: str, args: str) -> None:
-    if command in ("start", "new"):
+    if (link_code := staff_links.link_token(command, args)) is not None:   # a staff member links this chat
+        await staff_links.link_chat(turn, link_code)
+    elif command in ("start", "new"):
         if await consent_gate(turn, full=command == "start"):
             return
         if command == "start":

@@ -13,6 +13,7 @@ from handlers.commands import on_command, split_command
 from handlers.core import Core
 from handlers.data_rights import word_command
 from handlers.live import publish_committed
+from handlers.staff_links import answer_staff_chat
 from handlers.turn import Turn
 from handlers.types import Inbound, InboundKind, InboundResult
 from storage import Citizen, Conversation, Direction, Message
@@ -82,6 +83,8 @@ def _message_kind(inbound: Inbound) -> str:
 
 async def _dispatch(turn: Turn) -> None:
     inbound = turn.inbound
+    if await answer_staff_chat(turn, split_command(inbound.text)):   # a staff member's linked chat
+        return
     if inbound.kind is InboundKind.BUTTON:
         await dialogue.on_button(turn, inbound.data or "")
     elif inbound.kind is InboundKind.CONTACT:

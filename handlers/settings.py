@@ -125,6 +125,7 @@ class Settings(BaseSettings):
     nlu_model_path: Path | None = None
     secret_key: str | None = None
     telegram_bot_token: str | None = None
+    telegram_bot_username: str | None = None    # for staff link deep links, t.me/<username>?start=... (issue 9)
     telegram_api_base_url: str | None = None
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_secret: str | None = None

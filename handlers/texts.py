@@ -766,3 +766,52 @@ CATALOGUE.update({
         "en": "If the problem is still there, press «Not fixed» to reopen the case.",
     },
 })
+
+
+# --- staff notices (issues 7 and 9) ---
+CATALOGUE.update({
+    "staff.linked": {
+        "vi": "Đã liên kết cuộc trò chuyện này với tài khoản cán bộ {name}. Từ nay bạn nhận ở đây thông báo ngắn "
+        "(mã hồ sơ, lĩnh vực, hạn) khi đơn vị có hồ sơ mới, khi người dân trả lời và khoảng 1 giờ trước hạn. "
+        "Hủy liên kết trong bàn làm việc, mục «Thông báo qua chat».",
+        "en": "This chat is now linked to the staff account {name}. You will get short notices here (case code, "
+        "domain, deadline) when a case reaches your unit, when a citizen answers, and about an hour before a "
+        "deadline. Unlink it in the console under «Thông báo qua chat» (chat notices).",
+    },
+    "staff.link_refused": {
+        "vi": "Mã liên kết này không đúng hoặc đã hết hạn (mã dùng được 15 phút, một lần). Bạn tạo mã mới trong "
+        "bàn làm việc, mục «Thông báo qua chat», rồi gửi lại nhé.",
+        "en": "This link code is wrong or has expired (a code works once, for 15 minutes). Please make a new one "
+        "in the console under «Thông báo qua chat» (chat notices) and send it again.",
+    },
+    "staff.link_channel": {
+        "vi": "Tài khoản cán bộ chỉ liên kết được với Telegram hoặc Zalo, không phải trang trò chuyện trên web.",
+        "en": "A staff account can be linked to Telegram or Zalo, not to the web chat.",
+    },
+    "staff.help": {
+        "vi": "Đây là kênh nhận thông báo của cán bộ {name}: mình chỉ gửi thông báo ngắn ở đây, không nhận phản ánh. "
+        "Hãy xử lý hồ sơ trong bàn làm việc. Khẩn cấp: 113 (công an), 114 (cứu hỏa), 115 (cấp cứu).",
+        "en": "This chat receives notices for the staff member {name}: only short notices come here, no reports "
+        "are taken. Please work on cases in the console. Emergency: 113 (police), 114 (fire), 115 (ambulance).",
+    },
+    "staff_notice.new": {
+        "vi": "Hồ sơ mới {code} · {domain} · hạn {deadline}. Mở bàn làm việc để xem.",
+        "en": "New case {code} · {domain} · due {deadline}. Open the console to see it.",
+    },
+    "staff_notice.urgent": {
+        "vi": "KHẨN CẤP: hồ sơ {code} · {domain} · cần xử lý ngay, hạn {deadline}. Mở bàn làm việc ngay.",
+        "en": "URGENT: case {code} · {domain} · act now, due {deadline}. Open the console now.",
+    },
+    "staff_notice.answer": {
+        "vi": "Người dân vừa trả lời trong hồ sơ {code} · {domain} · hạn {deadline}.",
+        "en": "The citizen answered on case {code} · {domain} · due {deadline}.",
+    },
+    "staff_notice.reopened": {
+        "vi": "Người dân báo hồ sơ {code} chưa được giải quyết: đã mở lại · {domain} · hạn {deadline}.",
+        "en": "The citizen says case {code} is not fixed: reopened · {domain} · due {deadline}.",
+    },
+    "staff_notice.reminder": {
+        "vi": "Còn khoảng 1 giờ: hồ sơ {code} · {domain} · hạn {deadline}.",
+        "en": "About an hour left: case {code} · {domain} · due {deadline}.",
+    },
+})

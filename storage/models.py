@@ -424,3 +424,44 @@ class StaffNotice(Base):
     text: Mapped[str] = mapped_column(Text)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StaffLink(Base):
+    """A staff member's own chat on a channel (Telegram, Zalo), where short case notices go (issues 7, 9)."""
+
+    __tablename__ = "staff_link"
+    __table_args__ = (
+        UniqueConstraint("channel", "chat_id", name="uq_staff_link_chat"),
+        UniqueConstraint("staff_id", "channel", name="uq_staff_link_staff_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_account.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StaffLinkCode(Base):
+    """A one-time code that links a chat to a staff account; only its SHA-256 is kept."""
+
+    __tablename__ = "staff_link_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DeadlineReminder(Base):
+    """One reminder per case and deadline: the unique key makes the timed job idempotent."""
+
+    __tablename__ = "deadline_reminder"
+    __table_args__ = (UniqueConstraint("case_id", "deadline", name="uq_deadline_reminder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -31,6 +31,7 @@ from web.routers import (  # issue 9
     nlu_api,
     open311,
     review,
+    staff_link,
     supervise,
 )
 from web.security import BodyLimit, JsonCsrfGuard, SecurityHeaders, validation_error
@@ -61,6 +62,7 @@ def create_web_app(core: Core, secret_key: str, *, https_only: bool = False,
         app.include_router(module.router)
     app.include_router(open311.router)
     app.include_router(board.router)
+    app.include_router(staff_link.router)  # issues 7, 9: staff link their own chat for case notices
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
 
