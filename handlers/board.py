@@ -7,7 +7,8 @@ they read the snapshot (`BoardCache.current`), which the runtime's timed job rep
 `BOARD_REFRESH_SECONDS`; the CPU part runs in a worker thread, off the event loop.
 
 What is public: counts, shares, medians and average ratings per period x domain x province, and
-12 weekly counts. Never a text, a name, a contact or a code. A count of 1-4 is shown as "< 5", and
+12 weekly counts, and the top problem topics, named by words of our public vocabulary only
+(handlers/topics.py). Never a citizen's text, a name, a contact or a code. A count of 1-4 is shown as "< 5", and
 a share, median or average resting on fewer than 5 cases is not shown at all, so that a person in a
 small commune cannot be recognised from the figures. Cancelled cases are not counted.
 
