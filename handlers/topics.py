@@ -106,30 +106,26 @@ class TopicNamer:
     """Gives each case its topic: its most frequent specific term among its body's cases."""
 
     def __init__(self, cases: Iterable[tuple[str, Sequence[str]]]) -> None:
-        self._df: dict[str, Counter[str]] = {}
-        self._n: Counter[str] = Counter()
+        df: dict[str, Counter[str]] = {}
+        n: Counter[str] = Counter()
         for domain, terms in cases:
-            self._n[domain] += 1
-            self._df.setdefault(domain, Counter()).update(set(terms))
-
-    def _usable(self, domain: str, term: str) -> int:
-        df, n = self._df[domain][term], self._n[domain]
-        if df < MIN_CASES or (n >= GENERIC_MIN_CASES and df > GENERIC_SHARE * n):
-            return 0
-        return df
+            n[domain] += 1
+            df.setdefault(domain, Counter()).update(set(terms))
+        # per body, the usable terms only, each with its rank: pairs before words, then more cases
+        self._rank: dict[str, dict[str, tuple[bool, int]]] = {
+            domain: {term: (" " in term, k) for term, k in counts.items()
+                     if k >= MIN_CASES and not (n[domain] >= GENERIC_MIN_CASES and k > GENERIC_SHARE * n[domain])}
+            for domain, counts in df.items()}
 
     def topic(self, domain: str, terms: Sequence[str]) -> str | None:
         """Bigrams first (a phrase names a problem better than a word); then the most cases;
-        then the stored order (the most established phrase), so every refresh names the same way."""
-        if domain not in self._df:
+        then the stored order (the most established phrase: `max` keeps the first of equals), so
+        every refresh names the same way."""
+        rank = self._rank.get(domain)
+        if not rank:
             return None
-        best: tuple[bool, int] | None = None
-        chosen: str | None = None
-        for term in terms:
-            df = self._usable(domain, term)
-            if df and (best is None or (" " in term, df) > best):
-                best, chosen = (" " in term, df), term
-        return chosen
+        usable = [term for term in terms if term in rank]
+        return max(usable, key=rank.__getitem__) if usable else None
 
 
 def topic_counts(topics: Mapping[str, int], previous: Mapping[str, int], top: int) -> tuple[tuple[str, int, int], ...]:
