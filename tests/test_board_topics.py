@@ -12,13 +12,15 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+from sqlalchemy import select
 
 from bot.runtime import Runtime
 from handlers import NluPort
+from handlers.anonymise import anonymise_cases
 from handlers.board import CaseRow, aggregate
 from handlers.open311 import NewRequest, file_request
 from handlers.topics import case_terms, parse_terms
-from storage import CaseStatus
+from storage import Case, CaseStatus
 
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -116,3 +118,21 @@ async def test_the_board_and_its_open_data_show_a_topic_of_filed_reports(runtime
     assert any(t["text"].startswith("nợ lương (6") for t in bac_ninh["topics"])
     for secret in ("Xuềnh", "xuềnh", "0912345678"):
         assert secret not in page + english + figures + str(data) + str(popup)
+
+
+async def test_a_filed_case_keeps_only_public_words_and_keeps_them_when_anonymised(runtime: Runtime) -> None:
+    filed = await file_request(runtime.core, NewRequest(
+        client="test", service_code="union", address_string="Bắc Ninh",
+        description="Tôi là Xuềnh Quánh, số 0912345678, công ty may ở phường Khoằng nợ lương ba tháng"))
+    async with runtime.core.db.transaction() as session:
+        case = await session.scalar(select(Case).where(Case.code == filed.code))
+        assert case is not None
+        terms = parse_terms(case.topic_terms)
+        assert "nợ lương" in terms
+        assert set(terms) <= set(runtime.core.nlu.public_terms())
+        assert not any(w in " ".join(terms) for w in ("xuềnh", "quánh", "khoằng", "0912345678", "zphone"))
+        await anonymise_cases(session, [case.id])
+    async with runtime.core.db.sessions() as session:
+        after = await session.scalar(select(Case).where(Case.code == filed.code))
+        assert after is not None and "nợ lương" not in after.description   # the story is gone...
+        assert parse_terms(after.topic_terms) == terms   # ...its public words stay, so past topics do not shift
