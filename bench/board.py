@@ -2,7 +2,7 @@
 
 A refresh is what the timed job does: three queries (cases without text, first answers, reopened)
 and one pass in a worker thread. Cases are synthetic (random domain, province, dates, outcomes,
-ratings, clusters and stored clustering keys); nothing of a real citizen. Results go to
+ratings, clusters and stored topic terms); nothing of a real citizen. Results go to
 bench/results/board.json.
 """
 from __future__ import annotations
@@ -27,7 +27,13 @@ from nlu import LABELS
 from storage import Case, CaseEvent, Citizen, Conversation, Unit, create_database
 
 RESULTS = Path(__file__).parent / "results" / "board.json"
-KEYS = ("luong cham tra #wage #owed", "dat den bu #land", "gia lua thuong lai #price", "bao hiem #insurance", "")
+# Stored topic terms (handlers/topics.py): one problem phrase and ~30 other public words per case.
+PHRASES = ("nợ lương", "đền bù", "ép giá", "bảo hiểm", "ô nhiễm", "tăng ca")
+WORDS = tuple(f"từ{i}" for i in range(400))
+
+
+def _terms(rng: random.Random) -> str:
+    return "|".join([rng.choice(PHRASES), *rng.sample(WORDS, 30)])
 
 
 def _case(i: int, now: datetime, provinces: list[str], unit_id: int, rng: random.Random) -> dict[str, Any]:
@@ -39,7 +45,7 @@ def _case(i: int, now: datetime, provinces: list[str], unit_id: int, rng: random
             "resolve_deadline": created + timedelta(days=15), "resolved_at": resolved,
             "rating": rng.choice((None, 3, 4, 5)) if resolved else None,
             "cluster_id": rng.randrange(1, 1 + i // 3 + 1) if rng.random() < 0.3 else None,
-            "similarity_key": rng.choice(KEYS), "created_at": created, "updated_at": created}
+            "topic_terms": _terms(rng), "created_at": created, "updated_at": created}
 
 
 async def measure(n: int, folder: Path) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Anonymising cases: what identifies or tells the citizen's story goes; what the statistics need
 (domain, unit, status, dates, rating, province) stays. Used when a citizen deletes their data and
-when a resolved case passes its retention period."""
+when a resolved case passes its retention period. `topic_terms` stays too: only words of our own
+public vocabulary (handlers/topics.py), so the board's topic history does not change with erasures."""
 from __future__ import annotations
 
 from collections.abc import Sequence

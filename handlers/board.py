@@ -7,7 +7,8 @@ they read the snapshot (`BoardCache.current`), which the runtime's timed job rep
 `BOARD_REFRESH_SECONDS`; the CPU part runs in a worker thread, off the event loop.
 
 What is public: counts, shares, medians and average ratings per period x domain x province, and
-12 weekly counts. Never a text, a name, a contact or a code. A count of 1-4 is shown as "< 5", and
+12 weekly counts, and the top problem topics, named by words of our public vocabulary only
+(handlers/topics.py). Never a citizen's text, a name, a contact or a code. A count of 1-4 is shown as "< 5", and
 a share, median or average resting on fewer than 5 cases is not shown at all, so that a person in a
 small commune cannot be recognised from the figures. Cancelled cases are not counted.
 
@@ -33,7 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from handlers.demo import DEMO_CHANNEL
-from handlers.similarity import Signature
+from handlers.topics import TopicNamer, parse_terms, topic_counts
 from nlu import LABELS
 from storage import Case, CaseEvent, CaseStatus, Database
 
@@ -66,7 +67,7 @@ class CaseRow:
     cluster_id: int | None
     first_answer_at: datetime | None
     reopened: bool
-    topics: tuple[str, ...] = ()   # problem concepts of the clustering ("wage", "land"...), never words
+    terms: tuple[str, ...] = ()   # public-vocabulary terms of its text (handlers/topics.py), never free words
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +101,9 @@ class _Acc:
     resolve_hours: list[float] = field(default_factory=list)
     ratings: list[int] = field(default_factory=list)
     topics: Counter[str] = field(default_factory=Counter)
+    previous: Counter[str] = field(default_factory=Counter)   # topics of the period just before
 
-    def add(self, row: CaseRow, facts: _Facts) -> None:
+    def add(self, row: CaseRow, facts: _Facts, topic: str | None) -> None:
         self.received += 1
         if row.cluster_id is None:
             self.singles += 1
@@ -118,8 +120,8 @@ class _Acc:
             self.on_time += facts.on_time
         if row.rating is not None:
             self.ratings.append(row.rating)
-        if row.topics:
-            self.topics.update(row.topics)
+        if topic:
+            self.topics[topic] += 1
 
     def merge(self, other: _Acc) -> None:
         self.received += other.received
@@ -133,15 +135,16 @@ class _Acc:
         self.resolve_hours += other.resolve_hours
         self.ratings += other.ratings
         self.topics.update(other.topics)
+        self.previous.update(other.previous)
 
-    def figures(self) -> Figures:
+    def figures(self, compared: bool) -> Figures:
         return Figures(
             received=self.received, problems=len(self.clusters) + self.singles, resolved=self.resolved,
             due=self.due, on_time=self.on_time, reopened=self.reopened,
             answered=len(self.answer_hours), answer_hours=_median(self.answer_hours),
             resolve_hours=_median(self.resolve_hours), rated=len(self.ratings),
             rating=round(statistics.fmean(self.ratings), 2) if self.ratings else None,
-            topics=tuple(self.topics.most_common(TOP_TOPICS)))
+            topics=topic_counts(self.topics, self.previous, TOP_TOPICS), compared=compared)
 
 
 def _hours(span: timedelta) -> float:
@@ -176,7 +179,8 @@ class Figures:
     resolve_hours: float | None = None
     rated: int = 0
     rating: float | None = None
-    topics: tuple[tuple[str, int], ...] = ()
+    topics: tuple[tuple[str, int, int], ...] = ()   # (term, cases, cases in the period before), >= 5 cases
+    compared: bool = False   # the period has one before it ("all" has not)
 
     def public(self) -> dict[str, Any]:
         return {
@@ -189,8 +193,17 @@ class Figures:
             "median_resolution_hours": self.resolve_hours if self.resolved >= SMALL else None,
             "rating_avg": self.rating if self.rated >= SMALL else None,
             "rating_count": shown_count(self.rated),
-            "topics": [{"topic": name, "count": shown_count(n)} for name, n in self.topics],
+            "topics": [self._topic(name, n, before) for name, n, before in self.topics],
         }
+
+
+    def _topic(self, name: str, n: int, before: int) -> dict[str, Any]:
+        """A topic with its count and how it moved against the period before: "up", "down" or
+        "same" (the count before is shown with the same "< 5" rule, so no exact small count leaks)."""
+        if not self.compared:
+            return {"topic": name, "count": n, "previous": None, "trend": None}
+        trend = "up" if n > before else "down" if n < before else "same"
+        return {"topic": name, "count": n, "previous": shown_count(before), "trend": trend}
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,18 +293,25 @@ def aggregate(rows: Sequence[CaseRow], now: datetime, tz: ZoneInfo, provinces: S
     first_week = _monday(now, tz) - timedelta(weeks=WEEKS - 1)
     weekly: dict[tuple[str, str], list[list[int]]] = {}
     count = 0
+    namer = TopicNamer((row.domain, row.terms) for row in rows)
     for row in rows:
         count += 1
         age = now - row.created_at
         keys = _keys(row.domain, row.province)
         facts = _Facts.of(row, now)
+        topic = namer.topic(row.domain, row.terms)
         for period, days in PERIODS.items():
-            if days is None or age <= timedelta(days=days):
-                leaf = (period, row.domain, row.province or "")
-                acc = leaves.get(leaf)
-                if acc is None:
-                    acc = leaves[leaf] = _Acc()
-                acc.add(row, facts)
+            current = days is None or age <= timedelta(days=days)
+            if not current and not (topic and days is not None and age <= timedelta(days=2 * days)):
+                continue
+            leaf = (period, row.domain, row.province or "")
+            acc = leaves.get(leaf)
+            if acc is None:
+                acc = leaves[leaf] = _Acc()
+            if current:
+                acc.add(row, facts, topic)
+            elif topic:
+                acc.previous[topic] += 1   # the period before this one: for "rose" or "fell"
         for moment, slot in ((row.created_at, 0), (row.resolved_at, 1)):
             if moment is None or (slot == 1 and row.status is not CaseStatus.RESOLVED):
                 continue
@@ -307,15 +327,16 @@ def aggregate(rows: Sequence[CaseRow], now: datetime, tz: ZoneInfo, provinces: S
              for key, counts in weekly.items()}
     weeks.setdefault((ALL, ALL), tuple(Week(first_week + timedelta(weeks=i)) for i in range(WEEKS)))
     return Snapshot(now, time.perf_counter() - started, count, tuple(provinces),
-                    {cell: acc.figures() for cell, acc in accs.items()}, weeks, anonymised(rows, tz))
+                    {cell: acc.figures(PERIODS[cell[0]] is not None) for cell, acc in accs.items()}, weeks,
+                    anonymised(rows, tz))
 
 
 Raw = tuple[list[Any], dict[int, datetime], set[int]]
 
 
 async def load_raw(db: Database) -> Raw:
-    """Everything the board needs in three queries; no text column is read. Turning the rows into
-    `CaseRow`s (the clustering keys parsed) is CPU work: `build_rows`, in the worker thread."""
+    """Everything the board needs in three queries; no citizen text is read, only the public-vocabulary
+    `topic_terms`. Turning the rows into `CaseRow`s is CPU work: `build_rows`, in the worker thread."""
     async with db.sessions() as session:
         answers: dict[int, datetime] = dict((await session.execute(
             select(CaseEvent.case_id, func.min(CaseEvent.created_at))
@@ -324,7 +345,7 @@ async def load_raw(db: Database) -> Raw:
             select(CaseEvent.case_id).where(CaseEvent.kind == REOPENED).distinct())).all())
         stream = await session.stream(
             select(Case.id, Case.domain, Case.province, Case.status, Case.created_at, Case.resolve_deadline,
-                   Case.resolved_at, Case.rating, Case.cluster_id, Case.similarity_key)
+                   Case.resolved_at, Case.rating, Case.cluster_id, Case.topic_terms)
             .where(Case.status != CaseStatus.CANCELLED, Case.channel != DEMO_CHANNEL))   # demo examples are not figures
         rows: list[Any] = []
         async for part in stream.partitions(PARTITION):   # the loop serves citizens between parts
@@ -335,15 +356,8 @@ async def load_raw(db: Database) -> Raw:
 def build_rows(raw: Raw) -> list[CaseRow]:
     rows, answers, reopened = raw
     return [CaseRow(domain, province, status, created, deadline, resolved, rating, cluster,
-                    _aware(answers.get(case_id)), case_id in reopened, topics_of(key))
-            for case_id, domain, province, status, created, deadline, resolved, rating, cluster, key in rows]
-
-
-def topics_of(similarity_key: str | None) -> tuple[str, ...]:
-    """The problem concepts the clustering found in a report (its stored key), without the '#'."""
-    if not similarity_key:
-        return ()
-    return tuple(sorted(t[1:] for t in Signature.from_text(similarity_key).topics))
+                    _aware(answers.get(case_id)), case_id in reopened, parse_terms(terms))
+            for case_id, domain, province, status, created, deadline, resolved, rating, cluster, terms in rows]
 
 
 def _aware(moment: datetime | None) -> datetime | None:

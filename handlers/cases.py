@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 
 from handlers.clusters import assign_cluster
 from handlers.deadlines import case_deadlines, format_local
+from handlers.topics import case_terms
 from handlers.tracking import new_code, parse_code
 from handlers.turn import Turn
 from handlers.units import route
@@ -61,6 +62,7 @@ async def open_case(turn: Turn) -> Case:
     turn.session.add(case)
     await turn.session.flush()
     await assign_cluster(turn.session, case)
+    case.topic_terms = case_terms(case.description, turn.core.nlu.public_terms())   # public board topics
     await turn.session.execute(
         update(Message)
         .where(Message.conversation_id == turn.conversation.id, Message.case_id.is_(None),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nlu
+from handlers.topics import public_vocabulary
 from nlu import Analysis, Location
 
 
@@ -17,6 +18,7 @@ class NluPort:
         self.model = model
         # recorded on every case it labels; handlers/model_registry.py puts a new port on the core to switch
         self.version = version
+        self._public_terms: dict[str, float] | None = None
 
     async def analyse(self, text: str) -> Analysis:
         return await asyncio.to_thread(self.model.analyse, text)
@@ -29,6 +31,16 @@ class NluPort:
 
     def provinces(self) -> list[str]:
         return province_names()
+
+    def public_terms(self) -> dict[str, float]:
+        """The words and word pairs a public topic may be named by: the classifier's own word
+        features (learnt from our written examples only, never from citizens), minus stop words,
+        placeholders and names (handlers/topics.py). Computed once per loaded model."""
+        if self._public_terms is None:
+            vectorizer = self.model.vectorizer
+            idf = vectorizer.idf.tolist()
+            self._public_terms = public_vocabulary({f: float(idf[i]) for f, i in vectorizer.vocab.items()})
+        return self._public_terms
 
 
 def province_names() -> list[str]:

@@ -703,6 +703,23 @@ CATALOGUE.update({
         "vi": "Hạn giải quyết hồ sơ {code} được gia hạn đến {deadline}.",
         "en": "The deadline of case {code} was extended to {deadline}.",
     },
+    # --- issue 10: topics named by words (handlers/topics.py) ---
+    "board.topic_plain": {
+        "vi": "{topic} ({count})",
+        "en": "{topic} ({count})",
+    },
+    "board.topic_up": {
+        "vi": "{topic} ({count}, tăng so với {previous} kỳ trước)",
+        "en": "{topic} ({count}, up from {previous} the period before)",
+    },
+    "board.topic_down": {
+        "vi": "{topic} ({count}, giảm so với {previous} kỳ trước)",
+        "en": "{topic} ({count}, down from {previous} the period before)",
+    },
+    "board.topic_same": {
+        "vi": "{topic} ({count}, như kỳ trước)",
+        "en": "{topic} ({count}, as in the period before)",
+    },
 })
 
 

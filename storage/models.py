@@ -198,6 +198,8 @@ class Case(Base):
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # What the similarity comparison needs, computed once when the case is created.
     similarity_key: Mapped[str | None] = mapped_column(Text)
+    # Public-vocabulary terms of the text ('|'-joined), for the board's topics (handlers/topics.py).
+    topic_terms: Mapped[str | None] = mapped_column(Text)
     # The NLU model version that labelled the case (issue 9: handlers/model_registry.py).
     model_version: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -68,6 +68,11 @@ def _row(name: str, figures: dict[str, Any], language: str) -> dict[str, str]:
             "reopened": v.percent(figures["reopened_pct"], language), "rating": v.rating(figures, language)}
 
 
+def topic_text(item: dict[str, Any], lang: str) -> str:
+    """"nợ lương (7, tăng so với < 5 kỳ trước)": the term is shown as written in our vocabulary."""
+    return render(f"board.topic_{item['trend'] or 'plain'}", lang, item)
+
+
 @router.get("/cong-khai", response_class=HTMLResponse)
 async def board(request: Request, core: CoreDep) -> HTMLResponse:
     snapshot = await board_cache(request, core).current()
@@ -81,7 +86,7 @@ async def board(request: Request, core: CoreDep) -> HTMLResponse:
 
     chosen = snapshot.figures(period, domain, province).public()
     summary = _row(domain_name(domain), chosen, lang)
-    topics = ", ".join(f"{render('topic.' + item['topic'], lang)} ({item['count']})" for item in chosen["topics"])
+    topics = "; ".join(topic_text(item, lang) for item in chosen["topics"])
     by_domain = [_row(domain_name(d), snapshot.figures(period, d, province).public(), lang) for d in DOMAINS]
     by_province = [_row(p, snapshot.figures(period, domain, p).public(), lang) for p in snapshot.provinces]
     updated = snapshot.computed_at.astimezone(ZoneInfo(core.config.timezone)).strftime("%H:%M %d/%m/%Y")
@@ -145,7 +150,13 @@ async def open_data_cases_csv(request: Request, core: CoreDep) -> Response:
 @router.get("/cong-khai/du-lieu-chi-so.csv")
 async def open_data_figures_csv(request: Request, core: CoreDep) -> Response:
     snapshot = await board_cache(request, core).current()
-    return _csv(snapshot, _period_rows(snapshot))
+    return _csv(snapshot, [{**row, "topics": _topics_cell(row["topics"])} for row in _period_rows(snapshot)])
+
+
+def _topics_cell(topics: list[dict[str, Any]]) -> str:
+    """One CSV cell: "nợ lương=7 (before < 5, up); ..." (the JSON has the same as fields)."""
+    return "; ".join(f"{t['topic']}={t['count']}" + (f" (before {t['previous']}, {t['trend']})" if t["trend"] else "")
+                     for t in topics)
 
 
 
@@ -176,7 +187,7 @@ async def board_map_data(request: Request, core: CoreDep) -> JSONResponse:
     provinces = []
     for place in places:
         figures = snapshot.figures(period, domain, place.name).public()
-        topics = [{"name": render(f"topic.{t['topic']}", lang), "count": t["count"]} for t in figures.pop("topics")]
+        topics = [{**t, "text": topic_text(t, lang)} for t in figures.pop("topics")]
         shown = _row(place.name, figures, lang)
         provinces.append({"name": place.name, "lat": place.lat, "lon": place.lon, "figures": figures,
                           "shown": shown, "topics": topics})

@@ -49,7 +49,7 @@
     ["received", "resolved", "on_time", "first_answer", "resolution", "reopened", "rating"].forEach(function (k) {
       line(box, data.labels[k], p.shown[k]);
     });
-    var topics = p.topics.map(function (t) { return t.name + " (" + t.count + ")"; }).join(", ");
+    var topics = p.topics.map(function (t) { return t.text; }).join("; ");
     line(box, data.labels.topics, topics || "—");
     return box;
   }
