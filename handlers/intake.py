@@ -123,6 +123,8 @@ async def _handle_once(core: Core, inbound: Inbound) -> InboundResult:
             record_photo(session, message, inbound.photo)
         queued = turn.flush(case_id=message.case_id)
         result = InboundResult(duplicate=False, queued=len(queued))
+    # the sender first: the citizen's answer should not wait for the pages' news (a query when cases changed)
+    core.signal.wake([inbound.channel, photo_signal(inbound.channel)] if inbound.photo else [inbound.channel])
     await publish_committed(core.live, core.db, session)
     return result
 
@@ -142,7 +144,5 @@ async def handle_inbound(core: Core, inbound: Inbound) -> InboundResult:
             if attempt == 2:
                 raise
             continue
-        if not result.duplicate:
-            core.signal.wake([inbound.channel, photo_signal(inbound.channel)] if inbound.photo else [inbound.channel])
         return result
     raise AssertionError("unreachable")
