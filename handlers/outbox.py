@@ -177,7 +177,7 @@ async def mark_sent_many(db: Database, sent: Sequence[tuple[int, str | None]]) -
     if not sent:
         return
     now = datetime.now(UTC)
-    async with db.transaction() as session:
+    async with db.transaction(background=True) as session:   # nobody waits for it: turns go first
         items = (await session.scalars(select(OutboxItem).where(OutboxItem.id.in_([i for i, _ in sent])))).all()
         platform_ids = dict(sent)
         for item in items:
