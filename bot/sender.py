@@ -168,6 +168,8 @@ class OutboxSender:
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._deferred: set[str] = set()   # chats with messages claimed while their task was running
         self._finished: dict[str, float] = {}   # when each chat's last task ended (loop time)
+        self._sending: set[int] = set()   # outbox ids handed to a chat's task that has not ended
+        self._more = False   # the last claim was full: more may be due right now
         self.book = SentBook(core, deliverer.channel)
         self.book.on_written = self._written
 
@@ -179,7 +181,7 @@ class OutboxSender:
                 except Exception:  # a database hiccup must not kill delivery for good
                     log.exception("outbox sender for %s failed; retrying", self.deliverer.channel)
                     started = 0
-                if started == 0:
+                if started == 0 or not self._more:
                     await self.core.signal.wait(self.deliverer.channel, self.poll_seconds)
         finally:
             for task in self._in_flight.values():
@@ -194,8 +196,12 @@ class OutboxSender:
             return 0
         loop = asyncio.get_running_loop()
         asked = loop.time()
-        items = await claim_pending(self.core.db, self.deliverer.channel, limit=room + 8 * len(self._in_flight),
+        limit = room + 8 * len(self._in_flight)
+        items = await claim_pending(self.core.db, self.deliverer.channel, limit=limit,
                                     lease=None if self.alone else self.lease)
+        self._more = len(items) >= limit
+        # what a running task already holds (read again without a lease) is neither new nor a reason to wait
+        items = [i for i in items if i.outbox_id not in self._sending]
         started = 0
         for chat_id, chat in by_chat(items).items():
             # a chat being sent, or finished while we asked (what we read may already be sent):
@@ -211,7 +217,9 @@ class OutboxSender:
             task = asyncio.create_task(deliver_chat(self.core, self.deliverer, chat, self.locks, self.book,
                                                     check_line=not self.alone), name=f"{self.deliverer.channel}-chat")
             self._in_flight[chat_id] = task
-            task.add_done_callback(functools.partial(self._done, chat_id))
+            ids = frozenset(i.outbox_id for i in chat)
+            self._sending |= ids
+            task.add_done_callback(functools.partial(self._done, chat_id, ids))
             started += 1
         return started
 
@@ -219,8 +227,9 @@ class OutboxSender:
         if self._deferred:   # their earlier messages were still being recorded
             self.core.signal.fire_local([self.deliverer.channel])
 
-    def _done(self, chat_id: str, _task: asyncio.Task[None]) -> None:
+    def _done(self, chat_id: str, ids: frozenset[int], _task: asyncio.Task[None]) -> None:
         self._in_flight.pop(chat_id, None)
+        self._sending -= ids
         now = asyncio.get_running_loop().time()
         self._finished[chat_id] = now
         if len(self._finished) > 10_000:

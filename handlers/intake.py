@@ -63,11 +63,11 @@ async def _seen(session: AsyncSession, inbound: Inbound) -> bool:
 
 async def _pressed_label(session: AsyncSession, conversation: Conversation, data: str) -> str:
     """What the citizen saw on the button they pressed, for a transcript people can read."""
-    recent = (await session.scalars(
-        select(Message).where(Message.conversation_id == conversation.id, Message.direction == Direction.OUT)
+    recent = (await session.scalars(   # the buttons only: twenty whole messages cost a turn more CPU
+        select(Message.buttons).where(Message.conversation_id == conversation.id, Message.direction == Direction.OUT)
         .order_by(Message.id.desc()).limit(20))).all()
-    for message in recent:
-        for row in message.buttons or []:
+    for buttons in recent:
+        for row in buttons or []:
             for button in row:
                 if button.get("value") == data:
                     return str(button.get("label", data))
@@ -126,6 +126,8 @@ async def _handle_once(core: Core, inbound: Inbound) -> InboundResult:
             record_photo(session, message, inbound.photo)
         queued = turn.flush(case_id=message.case_id)
         result = InboundResult(duplicate=False, queued=len(queued))
+    # the sender first: the citizen's answer should not wait for the pages' news (a query when cases changed)
+    core.signal.wake([inbound.channel, photo_signal(inbound.channel)] if inbound.photo else [inbound.channel])
     await publish_committed(core.live, core.db, session)
     return result
 
@@ -145,7 +147,5 @@ async def handle_inbound(core: Core, inbound: Inbound) -> InboundResult:
             if attempt == 2:
                 raise
             continue
-        if not result.duplicate:
-            core.signal.wake([inbound.channel, photo_signal(inbound.channel)] if inbound.photo else [inbound.channel])
         return result
     raise AssertionError("unreachable")

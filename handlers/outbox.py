@@ -1,12 +1,13 @@
 """Queueing outgoing messages (in the caller's transaction) and handing them to channel senders."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Integer, Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -71,18 +72,19 @@ async def claim_pending(db: Database, channel: str, limit: int = BATCH,
     of what it is sending in memory and need not queue for SQLite's single writer to say so.
     """
     now = datetime.now(UTC)
+    statement = _claim_statement()
     if lease is None:
         async with db.sessions() as session:
-            return [to_outgoing(i) for i in (await session.scalars(claim_query(channel, now, limit))).unique().all()]
+            rows = await session.scalars(statement, _claim_params(channel, now, limit))
+            return [to_outgoing(i) for i in rows.unique().all()]
     if db.is_sqlite:  # look before taking SQLite's one writer: most wake-ups find nothing new
         async with db.sessions() as session:
-            if not (await session.scalars(claim_query(channel, now, 1).with_only_columns(OutboxItem.id))).first():
+            if not (await session.scalars(statement.with_only_columns(OutboxItem.id),
+                                          _claim_params(channel, now, 1))).first():
                 return []
     async with db.transaction() as session:
-        query = claim_query(channel, now, limit)
-        if not db.is_sqlite:
-            query = query.with_for_update(skip_locked=True, of=OutboxItem)
-        items = (await session.scalars(query)).unique().all()
+        query = statement if db.is_sqlite else statement.with_for_update(skip_locked=True, of=OutboxItem)
+        items = (await session.scalars(query, _claim_params(channel, now, limit))).unique().all()
         for item in items:
             item.next_attempt_at = now + lease
         return [to_outgoing(i) for i in items]
@@ -108,9 +110,13 @@ async def first_in_line(db: Database, channel: str, chat_id: str, outbox_ids: Se
     return line
 
 
-def claim_query(channel: str, now: datetime, limit: int = BATCH) -> Select[OutboxItem]:
-    """Due rows by ix_outbox_pending; the per-row "earlier one still waiting?" by ix_outbox_chat."""
+@functools.cache
+def _claim_statement() -> Select[OutboxItem]:
+    """Built once: constructing the correlated "earlier one waiting?" subquery (an alias and an
+    EXISTS) cost more CPU than running it, and the sender asks several times per turn. The values
+    come as bound parameters, so SQLAlchemy's compiled-statement cache serves every call."""
     earlier = aliased(OutboxItem)
+    now = bindparam("now", type_=OutboxItem.__table__.c.next_attempt_at.type)
     held_back = (
         select(earlier.id)
         .where(earlier.channel == OutboxItem.channel, earlier.chat_id == OutboxItem.chat_id,
@@ -119,11 +125,20 @@ def claim_query(channel: str, now: datetime, limit: int = BATCH) -> Select[Outbo
     )
     return (
         select(OutboxItem)
-        .where(OutboxItem.channel == channel, OutboxItem.status == OutboxStatus.PENDING,
+        .where(OutboxItem.channel == bindparam("channel"), OutboxItem.status == OutboxStatus.PENDING,
                OutboxItem.next_attempt_at <= now, ~held_back)
         .order_by(OutboxItem.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
+
+
+def _claim_params(channel: str, now: datetime, limit: int) -> dict[str, Any]:
+    return {"channel": channel, "now": now, "limit": limit}
+
+
+def claim_query(channel: str, now: datetime, limit: int = BATCH) -> Select[OutboxItem]:
+    """Due rows by ix_outbox_pending; the per-row "earlier one still waiting?" by ix_outbox_chat."""
+    return _claim_statement().params(_claim_params(channel, now, limit))
 
 
 async def prune_sent(db: Database, keep: timedelta, now: datetime | None = None, batch: int = 1000) -> int:
@@ -162,7 +177,7 @@ async def mark_sent_many(db: Database, sent: Sequence[tuple[int, str | None]]) -
     if not sent:
         return
     now = datetime.now(UTC)
-    async with db.transaction() as session:
+    async with db.transaction(background=True) as session:   # nobody waits for it: turns go first
         items = (await session.scalars(select(OutboxItem).where(OutboxItem.id.in_([i for i, _ in sent])))).all()
         platform_ids = dict(sent)
         for item in items:
