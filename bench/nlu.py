@@ -168,6 +168,21 @@ def _load_in_fresh_process(model_path: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _speed_in_fresh_process(model_path: Path, texts: Sequence[str]) -> dict:
+    """classify / classify_batch / analyse speed in a process that only loads the model, as a
+    worker does: measured in this process, right after training three systems, the same model
+    ran 30-40% slower (allocator and cache state left by training), which is not what serves."""
+    code = (
+        "import json,sys;sys.path.insert(0,sys.argv[1]);import nlu;from bench.nlu import "
+        "_single_call_stats,_batch_throughput;m=nlu.load(sys.argv[2]);texts=json.load(sys.stdin);"
+        "c=_single_call_stats(m.classify,texts);b=_batch_throughput(m.classify_batch,texts);"
+        "a=_single_call_stats(m.analyse,texts);print(json.dumps({'single':c,'batch':b,'analyse':a}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT), str(model_path)], cwd=ROOT, input=json.dumps(texts),
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 # --- quality -----------------------------------------------------------------
 
 URGENCY_KEYWORDS = ("danh", "giet", "chem", "dam", "tu tu", "tu sat", "cuu", "bat coc", "chay", "lu", "sap",
@@ -320,9 +335,8 @@ def main() -> int:
             quality[k]["ours"] = _quality(k, gold, [c.label for c in cs], provs,
                                           [c.confidence for c in cs], model.threshold)
             quality[k]["ours"]["close_rate"] = round(sum(c.close for c in cs) / len(cs), 4)
-        single = _single_call_stats(model.classify, texts)
-        batch = _batch_throughput(model.classify_batch, texts)
-        analyse_single = _single_call_stats(model.analyse, texts)
+        speed = _speed_in_fresh_process(model_path, texts)
+        single, batch, analyse_single = speed["single"], speed["batch"], speed["analyse"]
         rows.append({"system": "ours", **_speed(single, batch),
                      "analyse_msgs_per_s": round(analyse_single[0], 1),
                      "analyse_p99_latency_us": round(analyse_single[1], 1),
