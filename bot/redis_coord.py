@@ -20,7 +20,7 @@ import functools
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -54,6 +54,30 @@ EXTEND_LUA = ("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('
               "end return 0")
 
 
+async def _listen_forever(listener: aioredis.Redis, channel: str, connected: asyncio.Event,
+                          on_message: Callable[[Any], Awaitable[None]], on_connect: Callable[[], None],
+                          what: str) -> None:
+    """Stay subscribed to `channel` through Redis restarts; `connected` tells whether it is now."""
+    while True:
+        pubsub = listener.pubsub()
+        try:
+            await pubsub.subscribe(channel)
+            connected.set()
+            on_connect()
+            async for message in pubsub.listen():
+                if message.get("type") == "message":
+                    await on_message(message["data"])
+        except asyncio.CancelledError:
+            raise
+        except (RedisError, OSError, ValueError, KeyError, TypeError) as exc:
+            connected.clear()
+            log.warning("%s subscription lost (%s); reconnecting", what, exc)
+            await asyncio.sleep(0.5)
+        finally:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
 class RedisSignal(Signal):
     """Every wake-up fires here at once and is published for the other workers."""
 
@@ -84,24 +108,13 @@ class RedisSignal(Signal):
             log.warning("could not publish a wake-up (%s); other workers will poll", exc)
 
     async def _listen(self) -> None:
-        while True:
-            pubsub = self.listener.pubsub()
-            try:
-                await pubsub.subscribe(self.channel)
-                self.connected.set()
-                self.fire_local(list(self._events) + list(self._subscribers))  # anything missed while away
-                async for message in pubsub.listen():
-                    if message.get("type") == "message":
-                        self.fire_local(json.loads(message["data"]))
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError, ValueError) as exc:
-                self.connected.clear()
-                log.warning("wake-up subscription lost (%s); reconnecting", exc)
-                await asyncio.sleep(0.5)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+        def on_connect() -> None:
+            self.fire_local(list(self._events) + list(self._subscribers))  # anything missed while away
+
+        async def on_message(data: Any) -> None:
+            self.fire_local(json.loads(data))
+
+        await _listen_forever(self.listener, self.channel, self.connected, on_message, on_connect, "wake-up")
 
     async def close(self) -> None:
         if self._listener is not None:
@@ -141,26 +154,12 @@ class RedisLiveBus(LiveBus):
             self._listener = asyncio.create_task(self._listen(), name="redis-live-listener")
 
     async def _listen(self) -> None:
-        while True:
-            pubsub = self.listener.pubsub()
-            try:
-                await pubsub.subscribe(self.channel)
-                self.connected.set()
-                async for message in pubsub.listen():
-                    if message.get("type") != "message":
-                        continue
-                    body = json.loads(message["data"])
-                    if body.get("from") != self.origin:
-                        await self.local.publish([LiveEvent(t, k, d) for t, k, d in body["events"]])
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError, ValueError, KeyError, TypeError) as exc:
-                self.connected.clear()
-                log.warning("live subscription lost (%s); reconnecting", exc)
-                await asyncio.sleep(0.5)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+        async def on_message(data: Any) -> None:
+            body = json.loads(data)
+            if body.get("from") != self.origin:
+                await self.local.publish([LiveEvent(t, k, d) for t, k, d in body["events"]])
+
+        await _listen_forever(self.listener, self.channel, self.connected, on_message, lambda: None, "live")
 
     async def close(self) -> None:
         if self._listener is not None:

@@ -7,9 +7,9 @@ comes from the outside world (a stale keyboard, an old release, a hand-made Tele
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 
 from handlers.tracking import ALPHABET
 from nlu import LABELS
@@ -17,6 +17,15 @@ from nlu import LABELS
 SEP = ":"
 MAX_BYTES = 64  # Telegram's limit for callback_data
 _CODE = re.compile(rf"LN-[{ALPHABET}]{{6}}")
+
+
+def _tracking_code(value: str) -> str:
+    if not _CODE.fullmatch(value):
+        raise ValueError(f"not a tracking code: {value!r}")
+    return value
+
+
+TrackingCode = Annotated[str, AfterValidator(_tracking_code)]   # a button naming a case carries a real code
 _REGISTRY: dict[str, type[ButtonData]] = {}
 
 
@@ -107,15 +116,8 @@ class SecondCase(ButtonData):
 
 class Rate(ButtonData):
     prefix = "rate"
-    code: str
+    code: TrackingCode
     stars: int
-
-    @field_validator("code")
-    @classmethod
-    def tracking_code(cls, value: str) -> str:
-        if not _CODE.fullmatch(value):
-            raise ValueError(f"not a tracking code: {value!r}")
-        return value
 
     @field_validator("stars", mode="before")
     @classmethod
@@ -137,26 +139,12 @@ class Publish(ButtonData):
     """'Show this case's progress on the public page?' (issue 10): yes, or no / take it back."""
 
     prefix = "publish"
-    code: str
+    code: TrackingCode
     answer: Literal["yes", "no"]
-
-    @field_validator("code")
-    @classmethod
-    def tracking_code(cls, value: str) -> str:
-        if not _CODE.fullmatch(value):
-            raise ValueError(f"not a tracking code: {value!r}")
-        return value
 
 
 class Reopen(ButtonData):
     """'Not fixed': the citizen reopens a resolved case (issue 9.6); the reason is asked next."""
 
     prefix = "reopen"
-    code: str
-
-    @field_validator("code")
-    @classmethod
-    def tracking_code(cls, value: str) -> str:
-        if not _CODE.fullmatch(value):
-            raise ValueError(f"not a tracking code: {value!r}")
-        return value
+    code: TrackingCode
