@@ -23,6 +23,7 @@ and "co quan", "bán" and "bạn" one feature for accented text too, and cost
 """
 from __future__ import annotations
 
+import threading
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -98,6 +99,7 @@ class Vectorizer:
                 self.block[i] = 1
         self.block_weight = np.array([self.word_weight, 1.0], dtype=np.float64)
         self._word_cache: dict[str, bytes] = {}
+        self._local = threading.local()
         empty = vocab.get("<empty>")
         self._empty_ids = np.frombuffer(array("q", [] if empty is None else [empty]).tobytes(), dtype=np.int64)
 
@@ -147,7 +149,10 @@ class Vectorizer:
 
     def scores_normalized(self, acc: str, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
         """``transform_normalized(acc) @ weights + bias`` in one compiled call."""
-        out: np.ndarray = kernels.scores(self.ids_normalized(acc), self.idf, self.block,
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:   # one zeroed counter per column and thread (the NLU runs in worker threads)
+            scratch = self._local.scratch = np.zeros(len(self.vocab), dtype=np.int32)
+        out: np.ndarray = kernels.scores(self.ids_normalized(acc), scratch, self.idf, self.block,
                                          self.block_weight, weights, bias)
         return out
 

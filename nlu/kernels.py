@@ -49,6 +49,26 @@ def _counted(ids: Any) -> tuple[Any, Any]:
 
 
 @numba.njit(cache=True, nogil=True)
+def _counted_scratch(ids: Any, scratch: Any) -> tuple[Any, Any]:
+    """Distinct column ids (first-seen order) and their counts, with no sort: ``scratch`` is a
+    zeroed per-thread array of one counter per column, left zeroed again on return."""
+    n = ids.shape[0]
+    cols = np.empty(n, dtype=np.int64)
+    m = 0
+    for k in range(n):
+        c = ids[k]
+        if scratch[c] == 0:
+            cols[m] = c
+            m += 1
+        scratch[c] += 1
+    counts = np.empty(m, dtype=np.int64)
+    for k in range(m):
+        counts[k] = scratch[cols[k]]
+        scratch[cols[k]] = 0
+    return cols[:m], counts
+
+
+@numba.njit(cache=True, nogil=True)
 def _values(cols: Any, counts: Any, idf: Any, block: Any, block_weight: Any) -> Any:
     """TF-IDF values of distinct columns, each block l2-normalised and weighted."""
     m = cols.shape[0]
@@ -75,9 +95,12 @@ def tfidf(ids: Any, idf: Any, block: Any, block_weight: Any) -> tuple[Any, Any]:
 
 
 @numba.njit(cache=True, nogil=True)
-def scores(ids: Any, idf: Any, block: Any, block_weight: Any, weights: Any, bias: Any) -> Any:
-    """Raw label scores ``values @ weights[cols] + bias`` without materialising the gather."""
-    cols, counts = _counted(ids)
+def scores(ids: Any, scratch: Any, idf: Any, block: Any, block_weight: Any, weights: Any, bias: Any) -> Any:
+    """Raw label scores ``values @ weights[cols] + bias`` without materialising the gather.
+
+    Counting with ``scratch`` instead of sorting: numba's sort of ~280 ids took 10 of the
+    call's 15 µs."""
+    cols, counts = _counted_scratch(ids, scratch)
     vals = _values(cols, counts, idf, block, block_weight)
     n_labels = weights.shape[1]
     acc = np.zeros(n_labels, dtype=np.float64)
