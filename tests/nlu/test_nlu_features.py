@@ -65,3 +65,17 @@ def test_scores_equal_transform_times_weights(vec: Vectorizer, text: str) -> Non
     cols, vals = vec.transform_one(text)
     expected = vals @ weights[cols] + bias
     assert vec.scores_normalized(normalize(text), weights, bias) == pytest.approx(expected, abs=1e-5)
+
+
+def test_scores_from_many_threads_at_once_equal_one_at_a_time(vec: Vectorizer) -> None:
+    """The counting scratch is per thread, and the kernel releases the GIL: threads really overlap."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(3)
+    weights = rng.normal(size=(len(vec.vocab), 6)).astype(np.float32)
+    bias = np.zeros(6, dtype=np.float32)
+    texts = [normalize(t) for t in TRAIN * 50]
+    alone = [vec.scores_normalized(t, weights, bias) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda t: vec.scores_normalized(t, weights, bias), texts))
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(alone, together, strict=True))
