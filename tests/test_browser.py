@@ -222,3 +222,42 @@ async def test_api_docs_render_with_no_internet(browser: Browser, live_app: str)
         assert outside == []
     finally:
         await context.close()
+
+
+
+async def test_someone_in_danger_gets_numbers_to_tap_before_consent_and_is_filed_at_once(citizen: Page) -> None:
+    """Issue 7, item 1 in the page itself: tap-to-call numbers before any consent, then the urgent
+    report is filed the moment she agrees; place and contact are asked afterwards."""
+    await citizen.goto("/chat")
+    await expect(bot_says(citizen, "Nghị định 13/2023")).to_be_visible()
+    box = citizen.get_by_role("textbox", name="Tin nhắn")
+    await box.fill("chồng tôi đang đánh tôi, cứu tôi với")   # before pressing anything
+    await box.press("Enter")
+    danger = bot_says(citizen, "1900 969 680")
+    await expect(danger).to_be_visible()
+    for number in ("113", "114", "115", "111", "1900969680"):
+        await expect(danger.locator(f'a[href="tel:{number}"]')).to_have_count(1)
+    await expect(bot_says(citizen, "Mã tra cứu")).to_have_count(0)   # nothing filed without consent
+
+    await press(bot_says(citizen, "Mình đã nhận tin của bạn"), "Đồng ý")
+    filed = bot_says(citizen, "Mã tra cứu")
+    await expect(filed).to_contain_text("KHẨN")
+    await expect(filed).to_contain_text("tỉnh/thành phố nào")   # the place is asked after filing
+
+
+async def test_greetings_and_thanks_are_no_report_and_consent_can_be_withdrawn(citizen: Page) -> None:
+    """Issue 7, items 2 and 5: "alo" and "cảm ơn" get a kind answer and no case; words take the
+    consent back and the page says what that means."""
+    await citizen.goto("/chat")
+    await press(bot_says(citizen, "Nghị định 13/2023"), "Đồng ý")
+    box = citizen.get_by_role("textbox", name="Tin nhắn")
+    for text, answer in (("alo", "Chào bạn"), ("cảm ơn các anh chị", "Không có gì")):
+        await box.fill(text)
+        await box.press("Enter")
+        await expect(bot_says(citizen, answer)).to_be_visible()
+    await expect(bot_says(citizen, "Mã tra cứu")).to_have_count(0)
+    await expect(bot_says(citizen, "Gửi phản ánh này?")).to_have_count(0)
+
+    await box.fill("tôi rút lại đồng ý")
+    await box.press("Enter")
+    await expect(bot_says(citizen, "Bạn đã rút lại sự đồng ý")).to_be_visible()

@@ -20,6 +20,24 @@ function fill(template, params) {
   return template.replace(/\{(\w+)\}/g, (_, k) => (k in params ? params[k] : ""));
 }
 
+// Emergency numbers in the bot's words become tap-to-call links (built as nodes: no HTML from text).
+// Not inside a longer number ("0912 113 456" is somebody's phone).
+const EMERGENCY = /(?<!\d)(?<!\d )(113|114|115|111|1900 969 680)(?!\d)(?! \d)/g;
+
+function withCallLinks(div, text) {
+  let at = 0;
+  for (const match of text.matchAll(EMERGENCY)) {
+    div.appendChild(document.createTextNode(text.slice(at, match.index)));
+    const a = document.createElement("a");
+    a.href = "tel:" + match[1].replace(/ /g, "");
+    a.textContent = match[1];
+    a.className = "call";
+    div.appendChild(a);
+    at = match.index + match[1].length;
+  }
+  div.appendChild(document.createTextNode(text.slice(at)));
+}
+
 function note(text) {
   const div = document.createElement("div");
   div.className = "msg note";
@@ -44,7 +62,7 @@ function add(m) {
   const div = document.createElement("div");
   div.className = "msg " + m.direction + " " + m.kind;
   div.dataset.id = m.id;
-  div.textContent = text;
+  if (m.direction === "out") withCallLinks(div, text); else div.textContent = text;
   if (hasButtons) {
     const box = document.createElement("div"); box.className = "choices";
     for (const row of m.buttons) for (const b of row) {
