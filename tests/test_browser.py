@@ -108,6 +108,8 @@ async def report_wage_case(page: Page) -> str:
     created = bot_says(page, "Mã tra cứu")
     await expect(created).to_have_text(re.compile(r"Mã tra cứu: " + CODE.pattern))
     await expect(created).to_contain_text("Nơi xử lý: Công đoàn tỉnh Bắc Ninh")
+    # issue 7, item 6: a deadline people understand, at the end of a working day
+    await expect(created).to_contain_text(re.compile(r"trước 17:00 thứ (Hai|Ba|Tư|Năm|Sáu) \d{2}/\d{2}/\d{4}"))
     match = CODE.search(await created.inner_text())
     assert match
     return match.group(0)
