@@ -23,7 +23,9 @@ from handlers import (
     Core,
     Outgoing,
     claim_pending,
+    due_messages,
     first_in_line,
+    load_outgoing,
     mark_failed,
     mark_retry,
     mark_sent,
@@ -197,17 +199,14 @@ class OutboxSender:
         loop = asyncio.get_running_loop()
         asked = loop.time()
         limit = room + 8 * len(self._in_flight)
-        items = await claim_pending(self.core.db, self.deliverer.channel, limit=limit,
-                                    lease=None if self.alone else self.lease)
-        self._more = len(items) >= limit
-        # what a running task already holds (read again without a lease) is neither new nor a reason to wait
-        items = [i for i in items if i.outbox_id not in self._sending]
+        if self.alone:
+            items = await self._claim_alone(limit, asked)
+        else:
+            items = await claim_pending(self.core.db, self.deliverer.channel, limit=limit, lease=self.lease)
+            self._more = len(items) >= limit
         started = 0
         for chat_id, chat in by_chat(items).items():
-            # a chat being sent, or finished while we asked (what we read may already be sent):
-            # claimed again when its task ends / on the wake-up its end gives
-            busy = chat_id in self._in_flight or self._finished.get(chat_id, -1.0) >= asked
-            if busy or started >= room:
+            if self._busy(chat_id, asked) or started >= room:
                 self._deferred.add(chat_id)
                 if not self.alone:
                     await release(self.core.db, [i.outbox_id for i in chat])
@@ -222,6 +221,25 @@ class OutboxSender:
             task.add_done_callback(functools.partial(self._done, chat_id, ids))
             started += 1
         return started
+
+    def _busy(self, chat_id: str, asked: float) -> bool:
+        """A chat being sent, or finished while we asked (what we read may already be sent): its
+        messages are claimed again when its task ends / on the wake-up its end gives."""
+        return chat_id in self._in_flight or self._finished.get(chat_id, -1.0) >= asked
+
+    async def _claim_alone(self, limit: int, asked: float) -> list[Outgoing]:
+        """Read what is due, then load only what can start now: what a running task already holds
+        (read again, as nothing is leased) is neither new nor a reason to wait, and a busy chat's
+        new messages wait for its task to end."""
+        due = await due_messages(self.core.db, self.deliverer.channel, limit)
+        self._more = len(due) >= limit
+        fresh = [(outbox_id, chat) for outbox_id, chat in due if outbox_id not in self._sending]
+        busy = {chat for _, chat in fresh if self._busy(chat, asked)}
+        for chat in busy:
+            self._deferred.add(chat)
+            if chat not in self._in_flight:
+                self.core.signal.fire_local([self.deliverer.channel])
+        return await load_outgoing(self.core.db, [outbox_id for outbox_id, chat in fresh if chat not in busy])
 
     def _written(self) -> None:
         if self._deferred:   # their earlier messages were still being recorded

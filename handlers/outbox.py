@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, delete, select, update
+from sqlalchemy import Integer, Row, Select, Update, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -47,16 +47,10 @@ def queue_message(
     return message
 
 
-def to_outgoing(item: OutboxItem) -> Outgoing:
-    rows = tuple(tuple(Button(b["label"], b["value"]) for b in row) for row in item.message.buttons or [])
-    return Outgoing(
-        outbox_id=item.id,
-        message_id=item.message_id,
-        channel=item.channel,
-        chat_id=item.chat_id,
-        text=item.message.text,
-        buttons=rows,
-    )
+def to_outgoing(row: Row[Any]) -> Outgoing:
+    rows = tuple(tuple(Button(b["label"], b["value"]) for b in line) for line in row.buttons or [])
+    return Outgoing(outbox_id=row.id, message_id=row.message_id, channel=row.channel, chat_id=row.chat_id,
+                    text=row.text, buttons=rows)
 
 
 async def claim_pending(db: Database, channel: str, limit: int = BATCH,
@@ -68,26 +62,43 @@ async def claim_pending(db: Database, channel: str, limit: int = BATCH,
     claiming at the same instant can still both see a chat's queue as free, so the sender checks
     `first_in_line` again under the chat's lock before sending.
 
-    `lease=None` only reads: for the one sender of an embedded SQLite database, which keeps track
-    of what it is sending in memory and need not queue for SQLite's single writer to say so.
+    `lease=None` only reads (see `due_messages` for the one sender of an embedded database).
     """
     now = datetime.now(UTC)
-    statement = _claim_statement()
+    params = _claim_params(channel, now, limit)
     if lease is None:
         async with db.sessions() as session:
-            rows = await session.scalars(statement, _claim_params(channel, now, limit))
-            return [to_outgoing(i) for i in rows.unique().all()]
+            return [to_outgoing(r) for r in (await session.execute(_claim_statement(), params)).all()]
     if db.is_sqlite:  # look before taking SQLite's one writer: most wake-ups find nothing new
         async with db.sessions() as session:
-            if not (await session.scalars(statement.with_only_columns(OutboxItem.id),
-                                          _claim_params(channel, now, 1))).first():
+            if not (await session.scalars(_claim_ids(), _claim_params(channel, now, 1))).first():
                 return []
     async with db.transaction() as session:
-        query = statement if db.is_sqlite else statement.with_for_update(skip_locked=True, of=OutboxItem)
-        items = (await session.scalars(query, _claim_params(channel, now, limit))).unique().all()
-        for item in items:
-            item.next_attempt_at = now + lease
-        return [to_outgoing(i) for i in items]
+        query = _claim_statement() if db.is_sqlite else _claim_statement().with_for_update(skip_locked=True, of=OutboxItem)
+        rows = (await session.execute(query, params)).all()
+        if rows:
+            await session.execute(update(OutboxItem).where(OutboxItem.id.in_([r.id for r in rows]))
+                                  .values(next_attempt_at=now + lease).execution_options(synchronize_session=False))
+        return [to_outgoing(r) for r in rows]
+
+
+async def due_messages(db: Database, channel: str, limit: int = BATCH) -> list[tuple[int, str]]:
+    """The (outbox id, chat id) of what `claim_pending` would take, reading nothing more and
+    leasing nothing: for the one sender of an embedded SQLite database, which keeps track of what
+    it is sending in memory. Under load most of what is due is already in its hands (sent, not yet
+    recorded) or waits for its chat's task to end; it loads only the rest (`load_outgoing`)."""
+    async with db.sessions() as session:
+        rows = await session.execute(_due_statement(), _claim_params(channel, datetime.now(UTC), limit))
+        return [(r.id, r.chat_id) for r in rows]
+
+
+async def load_outgoing(db: Database, outbox_ids: Sequence[int]) -> list[Outgoing]:
+    """What the sender needs of these messages, in outbox order."""
+    if not outbox_ids:
+        return []
+    async with db.sessions() as session:
+        rows = await session.execute(_rows_by_id(), {"ids": list(outbox_ids)})
+        return [to_outgoing(r) for r in rows]
 
 
 async def first_in_line(db: Database, channel: str, chat_id: str, outbox_ids: Sequence[int]) -> list[int]:
@@ -110,8 +121,12 @@ async def first_in_line(db: Database, channel: str, chat_id: str, outbox_ids: Se
     return line
 
 
+_OUTGOING_COLUMNS = (OutboxItem.id, OutboxItem.message_id, OutboxItem.channel, OutboxItem.chat_id,
+                     Message.text, Message.buttons)
+
+
 @functools.cache
-def _claim_statement() -> Select[OutboxItem]:
+def _claim_ids() -> Select[int]:
     """Built once: constructing the correlated "earlier one waiting?" subquery (an alias and an
     EXISTS) cost more CPU than running it, and the sender asks several times per turn. The values
     come as bound parameters, so SQLAlchemy's compiled-statement cache serves every call."""
@@ -124,7 +139,7 @@ def _claim_statement() -> Select[OutboxItem]:
         .exists()
     )
     return (
-        select(OutboxItem)
+        select(OutboxItem.id)
         .where(OutboxItem.channel == bindparam("channel"), OutboxItem.status == OutboxStatus.PENDING,
                OutboxItem.next_attempt_at <= now, ~held_back)
         .order_by(OutboxItem.id)
@@ -132,11 +147,30 @@ def _claim_statement() -> Select[OutboxItem]:
     )
 
 
+@functools.cache
+def _claim_statement() -> Select[Any]:
+    """The claimed messages as plain columns: what a sender needs, without building ORM objects
+    (loading whole outbox rows and their messages was a quarter of a busy process's CPU)."""
+    return _claim_ids().with_only_columns(*_OUTGOING_COLUMNS).join_from(
+        OutboxItem, Message, OutboxItem.message_id == Message.id)
+
+
+@functools.cache
+def _due_statement() -> Select[Any]:
+    return _claim_ids().add_columns(OutboxItem.chat_id)
+
+
+@functools.cache
+def _rows_by_id() -> Select[Any]:
+    return (select(*_OUTGOING_COLUMNS).join_from(OutboxItem, Message, OutboxItem.message_id == Message.id)
+            .where(OutboxItem.id.in_(bindparam("ids", expanding=True))).order_by(OutboxItem.id))
+
+
 def _claim_params(channel: str, now: datetime, limit: int) -> dict[str, Any]:
     return {"channel": channel, "now": now, "limit": limit}
 
 
-def claim_query(channel: str, now: datetime, limit: int = BATCH) -> Select[OutboxItem]:
+def claim_query(channel: str, now: datetime, limit: int = BATCH) -> Select[Any]:
     """Due rows by ix_outbox_pending; the per-row "earlier one still waiting?" by ix_outbox_chat."""
     return _claim_statement().params(_claim_params(channel, now, limit))
 
@@ -178,12 +212,20 @@ async def mark_sent_many(db: Database, sent: Sequence[tuple[int, str | None]]) -
         return
     now = datetime.now(UTC)
     async with db.transaction(background=True) as session:   # nobody waits for it: turns go first
-        items = (await session.scalars(select(OutboxItem).where(OutboxItem.id.in_([i for i, _ in sent])))).all()
-        platform_ids = dict(sent)
-        for item in items:
-            item.status, item.sent_at = OutboxStatus.SENT, now
-            item.attempts += 1
-            item.message.platform_message_id = platform_ids[item.id]
+        await session.execute(   # plain statements: loading the rows as objects cost more than writing them
+            update(OutboxItem).where(OutboxItem.id.in_([i for i, _ in sent]))
+            .values(status=OutboxStatus.SENT, sent_at=now, attempts=OutboxItem.attempts + 1)
+            .execution_options(synchronize_session=False))
+        if platform_ids := [{"outbox": i, "platform": p} for i, p in sent if p is not None]:
+            connection = await session.connection()
+            await connection.execute(_platform_id_update(), platform_ids)
+
+
+@functools.cache
+def _platform_id_update() -> Update:
+    message = Message.__table__.c
+    return update(Message).where(message.id == select(OutboxItem.message_id).where(
+        OutboxItem.id == bindparam("outbox")).scalar_subquery()).values(platform_message_id=bindparam("platform"))
 
 
 async def mark_retry(db: Database, outbox_id: int, error: str, delay: float | None = None) -> None:
