@@ -1,9 +1,12 @@
 """The entry point for every citizen message: one transaction from stored update to queued replies."""
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import BindParameter, Select, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +19,7 @@ from handlers.live import publish_committed
 from handlers.staff_links import answer_staff_chat
 from handlers.turn import Turn
 from handlers.types import Inbound, InboundKind, InboundResult
-from storage import Citizen, Conversation, Direction, Message
+from storage import Citizen, Conversation, Direction, Message, StaffLink
 
 
 async def _citizen(session: AsyncSession, inbound: Inbound) -> Citizen:
@@ -53,12 +56,33 @@ async def _lock_conversation(session: AsyncSession, inbound: Inbound, now: datet
     )
 
 
-async def _seen(session: AsyncSession, inbound: Inbound) -> bool:
-    if inbound.update_id is None:
-        return False
-    found = await session.scalar(select(Message.id).where(
-        Message.channel == inbound.channel, Message.platform_update_id == inbound.update_id))
-    return found is not None
+@dataclass(frozen=True)
+class _Known:
+    """What the database knows of this chat, read in one statement once the chat is locked: a
+    turn's reads are most of its time under SQLite's one writer, so they are not made one by one."""
+
+    conversation: Conversation | None
+    seen: bool              # this very update was stored before (a redelivery)
+    staff_id: int | None    # the chat is a staff member's linked chat
+
+
+@functools.cache
+def _known_statement() -> Select[Any]:
+    channel: BindParameter[str] = bindparam("channel")
+    chat_id: BindParameter[str] = bindparam("chat_id")
+    update_id: BindParameter[str | None] = bindparam("update_id")
+    seen = exists().where(Message.channel == channel, Message.platform_update_id == update_id)
+    staff = select(StaffLink.staff_id).where(StaffLink.channel == channel, StaffLink.chat_id == chat_id)
+    return select(Conversation, seen, staff.scalar_subquery()).where(
+        Conversation.channel == channel, Conversation.chat_id == chat_id)
+
+
+async def _known(session: AsyncSession, inbound: Inbound) -> _Known:
+    params = {"channel": inbound.channel, "chat_id": inbound.chat_id, "update_id": inbound.update_id}
+    row = (await session.execute(_known_statement(), params)).first()
+    if row is None:   # a new chat: no update of it can have been stored, and no staff member linked it
+        return _Known(None, False, None)
+    return _Known(row[0], inbound.update_id is not None and bool(row[1]), row[2])
 
 
 async def _pressed_label(session: AsyncSession, conversation: Conversation, data: str) -> str:
@@ -81,9 +105,9 @@ def _message_kind(inbound: Inbound) -> str:
     return inbound.kind.value
 
 
-async def _dispatch(turn: Turn) -> None:
+async def _dispatch(turn: Turn, staff_id: int | None) -> None:
     inbound = turn.inbound
-    if await answer_staff_chat(turn, split_command(inbound.text)):   # a staff member's linked chat
+    if await answer_staff_chat(turn, split_command(inbound.text), staff_id):   # a staff member's linked chat
         return
     if inbound.kind is InboundKind.BUTTON:
         await dialogue.on_button(turn, inbound.data or "")
@@ -106,10 +130,15 @@ async def _dispatch(turn: Turn) -> None:
 async def _handle_once(core: Core, inbound: Inbound) -> InboundResult:
     async with core.db.transaction() as session:
         await _lock_conversation(session, inbound, core.clock())
-        if await _seen(session, inbound):
+        known = await _known(session, inbound)
+        if known.seen:
             return InboundResult(duplicate=True)
-        citizen = await _citizen(session, inbound)
-        conversation = await _conversation(session, inbound, citizen)
+        conversation = known.conversation
+        if conversation is not None and conversation.citizen.external_id == inbound.user_id:
+            citizen = conversation.citizen   # loaded with the conversation
+        else:
+            citizen = await _citizen(session, inbound)
+            conversation = await _conversation(session, inbound, citizen)
         pressed = inbound.kind is InboundKind.BUTTON
         message = Message(
             conversation_id=conversation.id, channel=inbound.channel, direction=Direction.IN,
@@ -121,7 +150,7 @@ async def _handle_once(core: Core, inbound: Inbound) -> InboundResult:
         session.add(message)
         await session.flush()
         turn = Turn(core, session, inbound, conversation, citizen, message)
-        await _dispatch(turn)
+        await _dispatch(turn, known.staff_id)
         if inbound.photo and citizen.consent_at is not None:   # nothing is kept before consent
             record_photo(session, message, inbound.photo)
         queued = turn.flush(case_id=message.case_id)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core import Core
 from handlers.errors import InvalidAction
@@ -76,11 +75,6 @@ async def do_unlink_chat(core: Core, staff: StaffAccount, link_id: int) -> None:
             raise InvalidAction("no such linked chat")
 
 
-async def linked_staff(session: AsyncSession, channel: str, chat_id: str) -> StaffAccount | None:
-    return await session.scalar(select(StaffAccount).join(StaffLink, StaffLink.staff_id == StaffAccount.id)
-                                .where(StaffLink.channel == channel, StaffLink.chat_id == chat_id))
-
-
 async def link_chat(turn: Turn, code: str) -> None:
     """The chat of this turn sent a link code: link it to the code's staff account, or say kindly why not."""
     session, now, inbound = turn.session, turn.core.clock(), turn.inbound
@@ -100,12 +94,13 @@ async def link_chat(turn: Turn, code: str) -> None:
     turn.say("staff.linked", name=staff.display_name)
 
 
-async def answer_staff_chat(turn: Turn, command: tuple[str, str] | None) -> bool:
-    """True when this turn's chat is a linked staff chat and was answered with the staff help text.
-    A link command still goes through (to link the chat to another account)."""
-    if command is not None and link_token(*command) is not None:
+async def answer_staff_chat(turn: Turn, command: tuple[str, str] | None, staff_id: int | None) -> bool:
+    """True when this turn's chat is a linked staff chat (`staff_id`, read by the intake with the
+    chat) and was answered with the staff help text. A link command still goes through (to link the
+    chat to another account)."""
+    if staff_id is None or (command is not None and link_token(*command) is not None):
         return False
-    staff = await linked_staff(turn.session, turn.inbound.channel, turn.inbound.chat_id)
+    staff = await turn.session.get(StaffAccount, staff_id)
     if staff is None:
         return False
     turn.say("staff.help", name=staff.display_name)
