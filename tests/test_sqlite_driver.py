@@ -1,0 +1,93 @@
+"""The embedded database's driver (storage/sqlite_driver.py) answers as SQLAlchemy's own aiosqlite
+adapter does: rows, counts, new ids, many rows at once, errors, RETURNING."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Integer, String, bindparam, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage import create_database
+from storage.sqlite_driver import OneHopCursor
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Note(Base):
+    __tablename__ = "note"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(16), unique=True)
+    body: Mapped[str] = mapped_column(String(64))
+
+
+async def _story(engine: AsyncEngine) -> list[object]:
+    """One sequence of everyday statements; what each returns, in order."""
+    seen: list[object] = []
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+        first = await connection.execute(insert(Note).values(key="a", body="một"))
+        seen.append(first.inserted_primary_key)
+        many = await connection.execute(insert(Note), [{"key": k, "body": f"body {k}"} for k in "bcde"])
+        seen.append(many.rowcount)
+        changed = await connection.execute(update(Note).where(Note.key.in_(["b", "c"])).values(body="đổi"))
+        seen.append(changed.rowcount)
+        seen.append((await connection.execute(select(Note.key, Note.body).order_by(Note.id))).all())
+        seen.append((await connection.execute(select(Note.id).where(Note.key == "zz"))).first())
+        returned = await connection.execute(update(Note).where(Note.key == "e").values(body="e2").returning(Note.id, Note.body))
+        seen.append(returned.all())
+        by_name = await connection.execute(text("SELECT body FROM note WHERE key = :k"), {"k": "a"})
+        seen.append(by_name.scalar_one())
+        expanding = select(Note.key).where(Note.id.in_(bindparam("ids", expanding=True))).order_by(Note.id)
+        seen.append((await connection.execute(expanding, {"ids": [2, 4]})).scalars().all())
+    return seen
+
+
+@pytest.mark.parametrize("rows", [0, 1, 500])
+async def test_the_driver_reads_every_row_of_a_statement(tmp_path: Path, rows: int) -> None:
+    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'rows.db'}")
+    try:
+        async with db.transaction() as session:
+            await session.run_sync(lambda s: Base.metadata.create_all(s.connection()))
+            if rows:
+                await session.execute(insert(Note), [{"key": str(n), "body": "x" * 60} for n in range(rows)])
+        async with db.sessions() as session:
+            assert len((await session.scalars(select(Note))).all()) == rows
+    finally:
+        await db.dispose()
+
+
+async def test_the_driver_answers_as_the_stock_adapter_does(tmp_path: Path) -> None:
+    ours = create_database(f"sqlite+aiosqlite:///{tmp_path / 'ours.db'}")
+    stock = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'stock.db'}")
+    try:
+        async with ours.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            assert type(raw.dbapi_connection.cursor()) is OneHopCursor   # the story below runs through it
+        expected = await _story(stock)
+        assert await _story(ours.engine) == expected
+        assert expected[1] == 4 and expected[2] == 2   # the story itself means something
+    finally:
+        await ours.dispose()
+        await stock.dispose()
+
+
+async def test_a_broken_rule_is_an_integrity_error_and_the_transaction_rolls_back(tmp_path: Path) -> None:
+    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'rules.db'}")
+    try:
+        async with db.transaction() as session:
+            await session.run_sync(lambda s: Base.metadata.create_all(s.connection()))
+            session.add(Note(key="a", body="một"))
+        with pytest.raises(IntegrityError):
+            async with db.transaction() as session:
+                session.add(Note(key="b", body="hai"))
+                await session.flush()
+                session.add(Note(key="a", body="lần nữa"))
+        async with db.sessions() as session:
+            assert (await session.scalars(select(Note.key))).all() == ["a"]
+    finally:
+        await db.dispose()
