@@ -176,6 +176,8 @@ class OutboxSender:
         self.book.on_written = self._written
 
     async def run(self) -> None:
+        if self.alone:
+            self.core.signal.take_over(self.deliverer.channel, self.take)
         try:
             while True:
                 try:
@@ -213,14 +215,27 @@ class OutboxSender:
                 if chat_id not in self._in_flight:
                     self.core.signal.fire_local([self.deliverer.channel])
                 continue
-            task = asyncio.create_task(deliver_chat(self.core, self.deliverer, chat, self.locks, self.book,
-                                                    check_line=not self.alone), name=f"{self.deliverer.channel}-chat")
-            self._in_flight[chat_id] = task
-            ids = frozenset(i.outbox_id for i in chat)
-            self._sending |= ids
-            task.add_done_callback(functools.partial(self._done, chat_id, ids))
+            self._start(chat_id, chat, check_line=not self.alone)
             started += 1
         return started
+
+    def _start(self, chat_id: str, chat: list[Outgoing], check_line: bool) -> None:
+        task = asyncio.create_task(deliver_chat(self.core, self.deliverer, chat, self.locks, self.book,
+                                                check_line=check_line), name=f"{self.deliverer.channel}-chat")
+        self._in_flight[chat_id] = task
+        ids = frozenset(i.outbox_id for i in chat)
+        self._sending |= ids
+        task.add_done_callback(functools.partial(self._done, chat_id, ids))
+
+    def take(self, items: list[Outgoing]) -> None:
+        """Replies handed over at commit (embedded database only): a chat with nothing being sent
+        starts at once, without reading them back. Under its lock it still checks that nothing of
+        the chat committed earlier waits unread (then the round the commit's wake-up starts sends
+        them all in order); a busy chat's replies wait for that round, as any others do."""
+        now = asyncio.get_running_loop().time()
+        for chat_id, chat in by_chat([i for i in items if i.outbox_id not in self._sending]).items():
+            if not self._busy(chat_id, now) and len(self._in_flight) < self.max_chats:
+                self._start(chat_id, chat, check_line=True)
 
     def _busy(self, chat_id: str, asked: float) -> bool:
         """A chat being sent, or finished while we asked (what we read may already be sent): its

@@ -1,12 +1,13 @@
 """The entry point for every citizen message: one transaction from stored update to queued replies."""
 from __future__ import annotations
 
+import asyncio
 import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, exists, select, update
+from sqlalchemy import BindParameter, Select, Update, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,10 +17,12 @@ from handlers.commands import on_command, split_command
 from handlers.core import Core
 from handlers.data_rights import word_command
 from handlers.live import publish_committed
+from handlers.outbox import outgoing_of
 from handlers.staff_links import answer_staff_chat
 from handlers.turn import Turn
 from handlers.types import Inbound, InboundKind, InboundResult
-from storage import Citizen, Conversation, Direction, Message, StaffLink
+from nlu import Analysis
+from storage import Citizen, Conversation, Direction, Message, OutboxItem, StaffLink
 
 
 async def _citizen(session: AsyncSession, inbound: Inbound) -> Citizen:
@@ -48,12 +51,16 @@ async def _lock_conversation(session: AsyncSession, inbound: Inbound, now: datet
     """Take the conversation's row lock first: two updates of one chat (two workers, a webhook
     burst, a double click) then run one after the other and never both open a case. On SQLite the
     write also takes the database's write lock before anything is read."""
-    await session.execute(
-        update(Conversation)
-        .where(Conversation.channel == inbound.channel, Conversation.chat_id == inbound.chat_id)
-        .values(updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_lock_statement(), {"the_channel": inbound.channel, "the_chat": inbound.chat_id, "now": now})
+
+
+@functools.cache
+def _lock_statement() -> Update:
+    """Built once (building it cost more CPU than SQLite spends running it)."""
+    return (update(Conversation)
+            .where(Conversation.channel == bindparam("the_channel"), Conversation.chat_id == bindparam("the_chat"))
+            .values(updated_at=bindparam("now", type_=Conversation.__table__.c.updated_at.type))
+            .execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)
@@ -127,7 +134,7 @@ async def _dispatch(turn: Turn, staff_id: int | None) -> None:
         await dialogue.on_text(turn, inbound.text)
 
 
-async def _handle_once(core: Core, inbound: Inbound) -> InboundResult:
+async def _handle_once(core: Core, inbound: Inbound, early: dict[str, asyncio.Future[Analysis]]) -> InboundResult:
     async with core.db.transaction() as session:
         await _lock_conversation(session, inbound, core.clock())
         known = await _known(session, inbound)
@@ -149,16 +156,28 @@ async def _handle_once(core: Core, inbound: Inbound) -> InboundResult:
         )
         session.add(message)
         await session.flush()
-        turn = Turn(core, session, inbound, conversation, citizen, message)
+        turn = Turn(core, session, inbound, conversation, citizen, message, early=early)
         await _dispatch(turn, known.staff_id)
         if inbound.photo and citizen.consent_at is not None:   # nothing is kept before consent
             record_photo(session, message, inbound.photo)
         queued = turn.flush(case_id=message.case_id)
         result = InboundResult(duplicate=False, queued=len(queued))
+        outbox = [item for item in session.new if isinstance(item, OutboxItem) and item.channel == inbound.channel]
     # the sender first: the citizen's answer should not wait for the pages' news (a query when cases changed)
+    core.signal.hand_over(inbound.channel, sorted((outgoing_of(item) for item in outbox), key=lambda o: o.outbox_id))
     core.signal.wake([inbound.channel, photo_signal(inbound.channel)] if inbound.photo else [inbound.channel])
     await publish_committed(core.live, core.db, session)
     return result
+
+
+def _early_reading(core: Core, inbound: Inbound) -> dict[str, asyncio.Future[Analysis]]:
+    """Start the NLU on a typed message before the turn takes its chat's lock and SQLite's one
+    writer: nearly every typed message is read by the dialogue, and reading it meanwhile, in the
+    NLU's thread, takes that time off the turn that every other writer waits for."""
+    text = inbound.text
+    if inbound.kind is not InboundKind.TEXT or not text.strip() or split_command(text) is not None:
+        return {}
+    return {text: asyncio.ensure_future(core.nlu.analyse(text))}
 
 
 async def handle_inbound(core: Core, inbound: Inbound) -> InboundResult:
@@ -169,12 +188,17 @@ async def handle_inbound(core: Core, inbound: Inbound) -> InboundResult:
     concurrent worker got there first (the same update, or the same new citizen): one more try
     then sees its work.
     """
-    for attempt in (1, 2):
-        try:
-            result = await _handle_once(core, inbound)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-            continue
-        return result
-    raise AssertionError("unreachable")
+    early = _early_reading(core, inbound)
+    try:
+        for attempt in (1, 2):
+            try:
+                result = await _handle_once(core, inbound, early)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                continue
+            return result
+        raise AssertionError("unreachable")
+    finally:
+        for unused in early.values():   # a redelivery, or a turn that never read its text
+            unused.cancel()

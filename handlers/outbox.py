@@ -53,6 +53,13 @@ def to_outgoing(row: Row[Any]) -> Outgoing:
                     text=row.text, buttons=rows)
 
 
+def outgoing_of(item: OutboxItem) -> Outgoing:
+    """A just-committed outbox row, as its sender gets it (`Signal.hand_over`)."""
+    return Outgoing(outbox_id=item.id, message_id=item.message.id, channel=item.channel, chat_id=item.chat_id,
+                    text=item.message.text, buttons=tuple(tuple(Button(b["label"], b["value"]) for b in line)
+                                                          for line in item.message.buttons or []))
+
+
 async def claim_pending(db: Database, channel: str, limit: int = BATCH,
                         lease: timedelta | None = LEASE) -> list[Outgoing]:
     """Take due messages for a sender, oldest first, leasing them so other workers skip them.

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+
+from handlers.types import Outgoing
 
 
 class Subscription:
@@ -40,6 +42,18 @@ class Signal:
     def __init__(self) -> None:
         self._events: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self._subscribers: defaultdict[str, set[Subscription]] = defaultdict(set)
+        self._takers: dict[str, Callable[[list[Outgoing]], None]] = {}
+
+    def take_over(self, channel: str, taker: Callable[[list[Outgoing]], None]) -> None:
+        """For the one sender of an embedded database: committed replies of its channel are handed
+        to it directly (`hand_over`), so it starts sending without reading them back first."""
+        self._takers[channel] = taker
+
+    def hand_over(self, channel: str, items: list[Outgoing]) -> None:
+        """Offer committed outbox items to this process's sender of `channel`, if it takes them.
+        Only a shortcut: `wake` must still follow, and the sender reads the outbox as always."""
+        if items and (taker := self._takers.get(channel)) is not None:
+            taker(items)
 
     def wake(self, topics: Iterable[str]) -> None:
         """Wake every waiter of these topics (in other workers too, for a shared implementation)."""

@@ -1,6 +1,7 @@
 """One inbound message being handled: its transaction, conversation and the replies it produces."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ class Turn:
     message: Message
     replies: list[Reply] = field(default_factory=list)
     danger_said: bool = False  # the emergency numbers are in this turn's replies already
+    # readings the intake started before the transaction (see intake._early_reading), by text
+    early: dict[str, asyncio.Future[Analysis]] = field(default_factory=dict, repr=False)
     _draft: Draft | None = field(default=None, init=False, repr=False)
     _analyses: dict[str, Analysis] = field(default_factory=dict, init=False, repr=False)
     _abuse_noted: bool = field(default=False, init=False, repr=False)
@@ -60,7 +63,8 @@ class Turn:
     async def analyse(self, text: str) -> Analysis:
         """The NLU's reading of `text`, asked once per turn however many steps need it."""
         if text not in self._analyses:
-            self._analyses[text] = await self.core.nlu.analyse(text)
+            started = self.early.pop(text, None)
+            self._analyses[text] = await (started if started is not None else self.core.nlu.analyse(text))
             await self._note_abuse(text)
         return self._analyses[text]
 
