@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from .normalize import TEENCODE, strip_diacritics
+from .normalize import TEENCODE, strip_diacritics, strip_tokens
 
-__all__ = ["detect_intent", "LEXICON_PATH"]
+__all__ = ["detect_intent", "detect_intent_words", "LEXICON_PATH"]
 
 LEXICON_PATH = Path(__file__).parent / "data" / "intents" / "lexicon.yml"
 # longer messages are reports whatever words they use (small talk is short)
@@ -129,11 +129,22 @@ def _kinds_if_small_talk(acc: list[str], strip: list[str], lex: _Lexicon) -> set
 
 def detect_intent(acc: str) -> tuple[str, bool]:
     """(intent, abusive) for normalised text; the intent is one of ``nlu.INTENTS``."""
+    return detect_intent_words(acc.split(), None)
+
+
+def _surely_a_report(toks: list[str]) -> bool:
+    """Long, and no first word of a swear word: a report without stripping diacritics."""
+    return len(toks) > _MAX_SMALL_TALK_TOKENS and _lexicon().profanity_any.isdisjoint(toks)
+
+
+def detect_intent_words(toks: list[str], strip: list[str] | None) -> tuple[str, bool]:
+    """``detect_intent`` for a normalised message's words and their diacritic-free forms
+    (``nlu.text.Prepared``; ``strip`` may be None when the message is long and clean)."""
+    if _surely_a_report(toks):
+        return "report", False   # the common case, decided without the stripped words
     lex = _lexicon()
-    toks = acc.split()
-    if len(toks) > _MAX_SMALL_TALK_TOKENS and lex.profanity_any.isdisjoint(toks):
-        return "report", False   # the common case, without stripping diacritics (the costly step)
-    strip = strip_diacritics(acc).split()
+    if strip is None:
+        strip = strip_tokens(toks)
     if len(strip) != len(toks):   # cannot happen for normalised text; be safe rather than wrong
         return "report", False
     abusive = _is_profane(toks, strip, lex)

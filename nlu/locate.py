@@ -24,16 +24,15 @@ Rules that keep false positives low:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from .gazetteer import _TOKEN_RE, Alias, Commune, Gazetteer, gazetteer
 from .landmarks import PARK_PREFIXES, Landmark
-from .normalize import fix_tone_placement, strip_diacritics
+from .normalize import lowered, strip_tokens
 from .oldunits import District
 from .types import Location
 
-__all__ = ["locate", "EMPTY_LOCATION"]
+__all__ = ["locate", "locate_lowered", "EMPTY_LOCATION"]
 
 EMPTY_LOCATION = Location(None, None, None, None, None)
 
@@ -87,7 +86,7 @@ class _Tokens:
 
     def __init__(self, nfc: str, acc: list[str]) -> None:
         self.acc = acc
-        self.strip = [_STRIP_CACHE.get(t) or _strip_token(t) for t in acc]
+        self.strip = strip_tokens(acc)
         self._nfc = nfc
         self._orig: list[str] | None = None
         self._orig_done = False
@@ -102,23 +101,10 @@ class _Tokens:
         return self._orig
 
 
-_STRIP_CACHE: dict[str, str] = {}
-_STRIP_CACHE_MAX = 100_000
-
-
-def _strip_token(tok: str) -> str:
-    stripped = strip_diacritics(tok)
-    if len(_STRIP_CACHE) >= _STRIP_CACHE_MAX:
-        _STRIP_CACHE.clear()
-    _STRIP_CACHE[tok] = stripped
-    return stripped
-
-
-def _tokenize(text: str) -> _Tokens:
-    nfc = unicodedata.normalize("NFC", text)
-    low = fix_tone_placement(nfc.lower()).replace("’", "'")
+def _tokenize(nfc: str, low: str) -> _Tokens:
+    """Tokens of ``nlu.normalize.lowered(text)``: numbers and abbreviations stay as written."""
     # stripping maps one letter to one letter, so token boundaries stay the same
-    return _Tokens(nfc, _TOKEN_RE.findall(low))
+    return _Tokens(nfc, _TOKEN_RE.findall(low.replace("’", "'")))
 
 
 def _accent_ok(toks: _Tokens, i: int, expected: tuple[str, ...]) -> bool:
@@ -415,8 +401,14 @@ def _pick_district(districts: list[_DistrictMention], code: int | None) -> Distr
 
 def locate(text: str, province: str | None = None) -> Location:
     """Province/commune named in ``text``; with ``province`` given, find a commune of it."""
+    nfc, low = lowered(text)
+    return locate_lowered(nfc, low, province)
+
+
+def locate_lowered(nfc: str, low: str, province: str | None = None) -> Location:
+    """``locate`` for ``nlu.normalize.lowered(text)``, which ``NLU.analyse`` shares with ``normalize``."""
     gz = gazetteer()
-    toks = _tokenize(text)
+    toks = _tokenize(nfc, low)
     words = set(toks.strip)   # each finder scans the tokens only when one of its first words is there
     mentions = [] if gz.starts["alias"].keys().isdisjoint(words) else _province_mentions(toks, gz)
     landmarks = [] if gz.starts["landmark"].keys().isdisjoint(words) else _landmarks(toks, gz)

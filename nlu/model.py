@@ -16,12 +16,14 @@ from typing import Any, cast
 import numpy as np
 
 from .features import Vectorizer
-from .intents import detect_intent
+from .intents import detect_intent_words
 from .locate import locate as _locate
+from .locate import locate_lowered
 from .normalize import normalize
 from .problems import second_problem
+from .text import prepare
 from .types import LABELS, Analysis, Classification, Location, ModelMissingError
-from .urgency import assess_normalized as _assess_urgency
+from .urgency import assess_words
 from .urgency import is_urgent as _is_urgent
 from .urgency_model import UrgencyModel
 
@@ -93,12 +95,12 @@ class NLU:
 
     def analyse(self, text: str) -> Analysis:
         """Classification, location, urgency, intent and abuse (the text is normalised once)."""
-        acc = normalize(text)
-        urgency = _assess_urgency(acc, self.urgency)
-        intent, abusive = detect_intent(acc)
-        first = self._to_classification(self._scores_normalized(acc))
+        p = prepare(text)
+        urgency = assess_words(p.words, p.stripped, self.urgency)
+        intent, abusive = detect_intent_words(p.words, p.stripped)
+        first = self._to_classification(self._scores_normalized(p.acc))
         second = second_problem(self._classify_normalized, text, first) if intent == "report" else None
-        return Analysis(first, self.locate(text), urgency.urgent,
+        return Analysis(first, locate_lowered(p.nfc, p.low), urgency.urgent,
                         intent=intent, abusive=abusive, urgency=urgency, second=second)
 
     def _classify_normalized(self, acc: str) -> Classification:

@@ -20,7 +20,10 @@ import unicodedata
 
 __all__ = [
     "normalize",
+    "lowered",
+    "normalize_lowered",
     "strip_diacritics",
+    "strip_tokens",
     "fix_tone_placement",
     "has_diacritics",
     "tokens",
@@ -55,6 +58,26 @@ _DIACRITIC_CHARS = frozenset(
 def strip_diacritics(text: str) -> str:
     """Remove Vietnamese tone marks and hats: 'Đường hỏng' -> 'Duong hong'."""
     return text.translate(_STRIP_TABLE)
+
+
+_STRIP_CACHE: dict[str, str] = {}
+_STRIP_CACHE_MAX = 100_000
+
+
+def strip_tokens(tokens: list[str]) -> list[str]:
+    """``strip_diacritics`` of each token, cached per token: str.translate is slow on
+    non-ASCII text, and chat vocabulary is Zipfian, so almost every token is a dict hit.
+    One cache for every caller (urgency, intents, locate) keeps one copy of each word."""
+    cache = _STRIP_CACHE
+    out = []
+    for w in tokens:
+        s = cache.get(w)
+        if s is None:
+            if len(cache) >= _STRIP_CACHE_MAX:
+                cache.clear()   # crude bound; refills with the frequent words
+            s = cache[w] = strip_diacritics(w)
+        out.append(s)
+    return out
 
 
 def has_diacritics(text: str) -> bool:
@@ -187,11 +210,19 @@ def normalize(text: str) -> str:
     tokens.  Deliberately not cached: benchmarks replay the same texts and a
     cache would only flatter them.
     """
-    t = unicodedata.normalize("NFC", text).lower()
-    t = fix_tone_placement(t)
-    t = _squeeze_repeats(t)
-    t = _replace_numbers(t)
-    return _expanded_tokens(t)
+    return normalize_lowered(lowered(text)[1])
+
+
+def lowered(text: str) -> tuple[str, str]:
+    """(NFC text in its own case, NFC lowercase with the tone placement fixed): the first
+    steps of ``normalize``, which ``nlu.locate`` shares (it reads capitals and keeps numbers)."""
+    nfc = unicodedata.normalize("NFC", text)
+    return nfc, fix_tone_placement(nfc.lower())
+
+
+def normalize_lowered(low: str) -> str:
+    """The rest of ``normalize``, for the second element of ``lowered(text)``."""
+    return _expanded_tokens(_replace_numbers(_squeeze_repeats(low)))
 
 
 def tokens(text: str) -> list[str]:

@@ -79,9 +79,12 @@ class UrgencyModel:
 
     def score(self, acc: str, stripped: str, c: dict[str, bool]) -> float:
         """Probability-like 0-1 score that someone is in danger now."""
+        return self.score_words(stripped.split(), c)
+
+    def score_words(self, words: list[str], c: dict[str, bool]) -> float:
+        """``score`` for the diacritic-free words of the message."""
         get = self.weights.get
         z = self.bias + sum(get(f, 0.0) for f in set(_cue_features(c)))
-        words = stripped.split()
         wget, pget = self._words.get, self._pairs.get
         z += sum(wget(w, 0.0) for w in set(words))
         z += sum(pget(b, 0.0) for b in set(map(" ".join, zip(words, words[1:]))))
