@@ -94,6 +94,10 @@ class Gazetteer:
     max_alias_len: int = 1
     max_body_len: int = 1
     max_district_len: int = 1
+    # old district names of one word ("7", "pleiku"), and the first two words of the longer
+    # ones: whether any district name starts at a token is then set look-ups, not n-gram tuples
+    district_singles: frozenset[str] = frozenset()
+    district_heads: frozenset[tuple[str, str]] = frozenset()
 
     def province_by_name(self, name: str) -> Province | None:
         """Canonical name, full name or any unguarded alias -> Province."""
@@ -305,6 +309,8 @@ def gazetteer() -> Gazetteer:
         commune_by_code=commune_by_code,
         starts=starts,
         max_district_len=max(len(k) for k in districts),
+        district_singles=frozenset(k[0] for k in districts if len(k) == 1),
+        district_heads=frozenset((k[0], k[1]) for k in districts if len(k) > 1),
         provinces=provinces,
         by_code=by_code,
         aliases=aliases,

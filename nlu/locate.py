@@ -78,8 +78,9 @@ class _Tokens:
     """The message's tokens three ways: accented lowercase, stripped, and original case.
 
     ``orig`` is only read to test capitals around a candidate place, so it is tokenised on
-    first use (most messages never need it); the stripped tokens come from a per-token cache
-    (chat vocabulary is Zipfian).  Together that halves the cost of ``locate``.
+    first use (most messages never need it), and never for a text without a capital letter;
+    the stripped tokens come from a per-token cache (chat vocabulary is Zipfian).  Together
+    that halves the cost of ``locate``.
     """
 
     __slots__ = ("acc", "strip", "_nfc", "_orig", "_orig_done")
@@ -89,11 +90,12 @@ class _Tokens:
         self.strip = strip_tokens(acc)
         self._nfc = nfc
         self._orig: list[str] | None = None
-        self._orig_done = False
+        self._orig_done = nfc.islower()   # no capital anywhere: every test of capitals is false
 
     @property
     def orig(self) -> list[str] | None:
-        """Tokens in their original case, None when their boundaries differ from ``acc``."""
+        """Tokens in their original case; None when their boundaries differ from ``acc``, or when
+        the text has no capital letter (each reader then answers "not capitalised")."""
         if not self._orig_done:
             orig = _TOKEN_RE.findall(self._nfc)
             self._orig = orig if len(orig) == len(self.acc) else None
@@ -131,6 +133,11 @@ def _cased(toks: _Tokens, i: int, n: int, short: bool) -> bool:
     if short:
         return all(t.isupper() and len(t) > 1 for t in span)
     return i > 0 and all(t[:1].isupper() for t in span)
+
+
+def _capitalised(toks: _Tokens, i: int) -> bool:
+    orig = toks.orig   # tokenised here, on first need
+    return orig is not None and orig[i][:1].isupper()
 
 
 def _is_person(toks: _Tokens, i: int) -> bool:
@@ -247,15 +254,11 @@ def _district_mentions(toks: _Tokens, gz: Gazetteer, taken: set[int]) -> list[_D
     starts = gz.starts["district"]
     n_tok = len(toks.strip)
     strip = toks.strip
-    # where a district can start: after a type word, or a capitalised word (never the first word)
-    # only where some district name really starts (cheap dict hits), so capitals are rarely needed
-    maybe = [k for k, t in enumerate(strip) if t in _Q_TOKENS or k and t in starts and any(
-        tuple(strip[k:k + n]) in gz.districts for n in starts[t] if k + n <= n_tok)]
+    maybe = _district_starts(strip, gz)
     if not maybe:
         return out
-    orig = toks.orig
     where = [k for k in maybe if strip[k] in _Q_TOKENS or strip[k - 1] in _DISTRICT_PREFIX_LAST
-             or (orig is not None and orig[k][:1].isupper())]
+             or _capitalised(toks, k)]
     for i in where:
         tok = strip[i]
         q = _Q_NUMBER.fullmatch(tok) if tok in _Q_TOKENS else None
@@ -289,6 +292,20 @@ def _district_mentions(toks: _Tokens, gz: Gazetteer, taken: set[int]) -> list[_D
                 out.append(_DistrictMention(i, cands))
                 break
     return out
+
+
+def _district_starts(strip: list[str], gz: Gazetteer) -> list[int]:
+    """Where a district name really starts ("q7" anywhere, a name never as the first word), so
+    capitals are rarely needed.  Fewer than one token in thirty starts a name: two set
+    intersections in C find the candidates before any n-gram tuple is built."""
+    singles, n_tok = gz.district_singles, len(strip)
+    heads = gz.district_heads.intersection(zip(strip, strip[1:]))
+    if singles.isdisjoint(strip) and not heads and _Q_TOKENS.isdisjoint(strip):
+        return []
+    firsts = {h[0] for h in heads}
+    return [k for k, t in enumerate(strip) if t in _Q_TOKENS or k and (t in singles or (
+        t in firsts and k + 1 < n_tok and (t, strip[k + 1]) in heads
+        and any(tuple(strip[k:k + n]) in gz.districts for n in gz.starts["district"][t] if k + n <= n_tok)))]
 
 
 def _only_a_district(gz: Gazetteer, key: tuple[str, ...], cands: list[District]) -> bool:
