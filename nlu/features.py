@@ -78,6 +78,22 @@ def feature_strings(text: str) -> set[str]:
 _EMPTY_IDS = np.frombuffer(b"", dtype=np.int64)   # read-only like every other id array: one compiled signature
 
 
+def _pair_index(vocab: dict[str, int]) -> tuple[dict[str, int], np.ndarray]:
+    """(word -> pair code, ``kernels.pair_table`` of the bigram columns): a bigram "a b" is
+    the key ``code(a) << 32 | code(b)``.  A word and a bigram never start with CHAR_PREFIX
+    and words hold no space, so the bigrams are exactly the other features with a space."""
+    code: dict[str, int] = {}
+    keys: list[int] = []
+    cols: list[int] = []
+    for f, col in vocab.items():
+        if " " in f and not f.startswith(CHAR_PREFIX):
+            a, b = f.split(" ")
+            keys.append(code.setdefault(a, len(code)) << 32 | code.setdefault(b, len(code)))
+            cols.append(col)
+    size = 1 << max(4, (2 * len(keys) - 1).bit_length())   # at most half full: short probes
+    return code, kernels.pair_table(np.array(keys, dtype=np.int64), np.array(cols, dtype=np.int64), size)
+
+
 class Vectorizer:
     """Vocabulary + IDF + block of each column; ``scores_normalized`` is the hot path.
 
@@ -99,9 +115,11 @@ class Vectorizer:
                 self.block[i] = 1
         self.block_weight = np.array([self.word_weight, 1.0], dtype=np.float64)
         self._word_cache: dict[str, bytes] = {}
+        self._code_cache: dict[str, bytes] = {}   # word -> its pair code (8 bytes), same keys as _word_cache
         self._local = threading.local()
         empty = vocab.get("<empty>")
         self._empty_ids = np.frombuffer(array("q", [] if empty is None else [empty]).tobytes(), dtype=np.int64)
+        self._pair_code, self._pairs = _pair_index(vocab)
 
     @classmethod
     def fit(cls, texts: Sequence[str], word_weight: float = WORD_BLOCK_WEIGHT) -> Vectorizer:
@@ -123,8 +141,23 @@ class Vectorizer:
             hit = array("q", [i for i in map(get, [w, *char_grams(w)]) if i is not None]).tobytes()
             if len(self._word_cache) >= WORD_CACHE_MAX:
                 self._word_cache.clear()   # crude bound; refills with the frequent words
+                self._code_cache.clear()
+            self._code_cache[w] = array("q", [self._pair_code.get(w, -1)]).tobytes()
             self._word_cache[w] = hit
         return hit
+
+    def _ids_and_codes(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids of the words, pair code of each word) for ``kernels.scores``; all cache hits are
+        two ``map``s in C, a miss fills the caches word by word."""
+        if not words:
+            return self._empty_ids, _EMPTY_IDS
+        try:
+            ids = b"".join(map(self._word_cache.__getitem__, words))
+            codes = b"".join(map(self._code_cache.__getitem__, words))
+        except KeyError:
+            ids = b"".join([self._word(w) for w in words])
+            codes = array("q", [self._pair_code.get(w, -1) for w in words]).tobytes()
+        return np.frombuffer(ids, dtype=np.int64), np.frombuffer(codes, dtype=np.int64)
 
     def ids_normalized(self, acc: str) -> np.ndarray:
         """Column ids of every feature of a normalised message, repeats kept (int64)."""
@@ -149,10 +182,15 @@ class Vectorizer:
 
     def scores_normalized(self, acc: str, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
         """``transform_normalized(acc) @ weights + bias`` in one compiled call."""
+        return self.scores_words(acc.split(), weights, bias)
+
+    def scores_words(self, words: list[str], weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """``scores_normalized`` for the words of the normalised text (``nlu.text.Prepared``)."""
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:   # one zeroed counter per column and thread (the NLU runs in worker threads)
             scratch = self._local.scratch = np.zeros(len(self.vocab), dtype=np.int32)
-        out: np.ndarray = kernels.scores(self.ids_normalized(acc), scratch, self.idf, self.block,
+        ids, codes = self._ids_and_codes(words)
+        out: np.ndarray = kernels.scores(ids, codes, self._pairs, scratch, self.idf, self.block,
                                          self.block_weight, weights, bias)
         return out
 

@@ -98,7 +98,7 @@ class NLU:
         p = prepare(text)
         urgency = assess_words(p.words, p.stripped, self.urgency)
         intent, abusive = detect_intent_words(p.words, p.stripped)
-        first = self._to_classification(self._scores_normalized(p.acc))
+        first = self._to_classification(self.vectorizer.scores_words(p.words, self.weights, self.bias))
         second = second_problem(self._classify_normalized, text, first) if intent == "report" else None
         return Analysis(first, locate_lowered(p.nfc, p.low), urgency.urgent,
                         intent=intent, abusive=abusive, urgency=urgency, second=second)
