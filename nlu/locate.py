@@ -257,8 +257,10 @@ def _district_mentions(toks: _Tokens, gz: Gazetteer, taken: set[int]) -> list[_D
     maybe = _district_starts(strip, gz)
     if not maybe:
         return out
+    # a number with no type word before it never names a district below, capitals or not:
+    # skipping it spares tokenising the original case ("2", "3", "1" are most candidates)
     where = [k for k in maybe if strip[k] in _Q_TOKENS or strip[k - 1] in _DISTRICT_PREFIX_LAST
-             or _capitalised(toks, k)]
+             or (not strip[k].isdigit() and _capitalised(toks, k))]
     for i in where:
         tok = strip[i]
         q = _Q_NUMBER.fullmatch(tok) if tok in _Q_TOKENS else None

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import cast
 
 __all__ = [
     "normalize",
     "lowered",
     "normalize_lowered",
+    "normalized_words",
     "strip_diacritics",
     "strip_tokens",
     "fix_tone_placement",
@@ -199,12 +201,19 @@ def _replace_numbers(text: str) -> str:
     return _NUM_RE.sub(" znum ", text)
 
 
-def _expanded_tokens(text: str) -> str:
-    """Tokens joined by single spaces, abbreviations expanded: one scan instead of a
-    substitution with a Python callback per token followed by a second tokenising scan
-    (expansions are letters and spaces only, so tokenising them again changes nothing)."""
-    get = TEENCODE.get
-    return " ".join([get(w, w) for w in _TOKEN_RE.findall(text)])
+# abbreviations that expand to several words ("ngta" -> "người ta")
+_MULTIWORD = frozenset(k for k, v in TEENCODE.items() if " " in v)
+
+
+def normalized_words(low: str) -> list[str]:
+    """The words of ``normalize_lowered(low)``, abbreviations expanded, without joining and
+    splitting again: one tokenising scan and one ``map`` of the abbreviation dict in C; only
+    a message with a several-word expansion ("ngta") is split once more."""
+    toks = _TOKEN_RE.findall(_replace_numbers(_squeeze_repeats(low)))
+    words = cast("list[str]", list(map(TEENCODE.get, toks, toks)))   # get(w, w): never None
+    if not _MULTIWORD.isdisjoint(toks):
+        words = " ".join(words).split()
+    return words
 
 
 def normalize(text: str) -> str:
@@ -225,8 +234,9 @@ def lowered(text: str) -> tuple[str, str]:
 
 
 def normalize_lowered(low: str) -> str:
-    """The rest of ``normalize``, for the second element of ``lowered(text)``."""
-    return _expanded_tokens(_replace_numbers(_squeeze_repeats(low)))
+    """The rest of ``normalize``, for the second element of ``lowered(text)``: tokens joined by
+    single spaces (expansions are letters and spaces only, so tokenising again changes nothing)."""
+    return " ".join(normalized_words(low))
 
 
 def tokens(text: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .normalize import lowered, normalize_lowered, strip_tokens
+from .normalize import lowered, normalized_words, strip_tokens
 
 __all__ = ["Prepared", "prepare"]
 
@@ -28,6 +28,5 @@ class Prepared(NamedTuple):
 def prepare(text: str) -> Prepared:
     """The forms of ``text``; ``prepare(t).acc == normalize(t)``."""
     nfc, low = lowered(text)
-    acc = normalize_lowered(low)
-    words = acc.split()
-    return Prepared(nfc, low, acc, words, strip_tokens(words))
+    words = normalized_words(low)
+    return Prepared(nfc, low, " ".join(words), words, strip_tokens(words))

@@ -368,10 +368,8 @@ def strip_words(acc: str) -> str:
 
 def found_groups(words: list[str], stripped: list[str]) -> set[str]:
     """The cue groups (and tags) that fire on a normalised message's words and their stripped forms."""
-    found: set[str] = set()
     spans = _matches(stripped, _STRIPPED)
-    for _, _, names in spans:
-        found |= names
+    found: set[str] = set().union(*[names for _, _, names in spans])
     if found & _PAIR_TAGS:
         for group, left, right, gap in PAIRS:
             if group in found or left not in found or right not in found:
@@ -381,8 +379,7 @@ def found_groups(words: list[str], stripped: list[str]) -> set[str]:
             if any(0 <= st - e <= gap for e in ends for st in starts):
                 found.add(group)
     if words != stripped:
-        for _, _, names in _matches(words, _ACCENTED):
-            found |= names
+        found.update(*[names for _, _, names in _matches(words, _ACCENTED)])
     return found
 
 

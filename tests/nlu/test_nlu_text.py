@@ -26,7 +26,7 @@ AWKWARD = [
     "hoà bình, thuỷ lợi, khoẻ không", "quaaaaa trờiiii ơiiii", "bot ngu vl", "alo", "cảm ơn ạ",
     unicodedata.normalize("NFD", "Nhà tôi ở xã Tân Hội bị cháy, khói đen"),
     "Ông ấy doạ giết cả nhà tối nay", "tôi bị đánh giá thấp trong công ty", "nhà nuôi con gà bị chó cắn",
-    "KCN Quế Võ, Bắc Ninh: công nhân bị nợ lương", "l'eau d’or rock'n’roll", "Q7 TP.HCM", "x",
+    "KCN Quế Võ, Bắc Ninh: công nhân bị nợ lương", "ngta bảo mn ở tphcm ko dc j", "l'eau d’or rock'n’roll", "Q7 TP.HCM", "x",
 ]
 
 
