@@ -91,13 +91,17 @@ def _is_profane(acc: list[str], strip: list[str], lex: _Lexicon) -> bool:
     if lex.profanity_first.isdisjoint(strip):   # the common case, decided in C
         return False
     n_tok = len(strip)
-    accented_text = any(a != s and a not in _EXPANDED for a, s in zip(acc, strip))
-    for i in range(n_tok):
-        for n in lex.profanity_starts.get(strip[i], ()):
+    starts = lex.profanity_starts
+    accented_text: bool | None = None   # decided on first need: most texts never ask
+    for i in [k for k, w in enumerate(strip) if w in starts]:
+        for n in starts[strip[i]]:
             if i + n <= n_tok:
                 for p in lex.profanity.get(tuple(strip[i:i + n]), ()):
-                    if p.kind == "accented" and not (accented_text and tuple(acc[i:i + n]) == p.accented):
-                        continue
+                    if p.kind == "accented":
+                        if accented_text is None:
+                            accented_text = any(a != s and a not in _EXPANDED for a, s in zip(acc, strip))
+                        if not (accented_text and tuple(acc[i:i + n]) == p.accented):
+                            continue
                     if _typed_as(acc, strip, i, p.accented):
                         return True
     return False

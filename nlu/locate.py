@@ -103,10 +103,11 @@ class _Tokens:
         return self._orig
 
 
-def _tokenize(nfc: str, low: str) -> _Tokens:
-    """Tokens of ``nlu.normalize.lowered(text)``: numbers and abbreviations stay as written."""
+def _tokenize(nfc: str, low: str, tokens: list[str] | None = None) -> _Tokens:
+    """Tokens of ``nlu.normalize.lowered(text)``: numbers and abbreviations stay as written.
+    ``tokens``: this very scan of ``low``, already done by the caller."""
     # stripping maps one letter to one letter, so token boundaries stay the same
-    return _Tokens(nfc, _TOKEN_RE.findall(low.replace("’", "'")))
+    return _Tokens(nfc, _TOKEN_RE.findall(low.replace("’", "'")) if tokens is None else tokens)
 
 
 def _accent_ok(toks: _Tokens, i: int, expected: tuple[str, ...]) -> bool:
@@ -424,10 +425,11 @@ def locate(text: str, province: str | None = None) -> Location:
     return locate_lowered(nfc, low, province)
 
 
-def locate_lowered(nfc: str, low: str, province: str | None = None) -> Location:
-    """``locate`` for ``nlu.normalize.lowered(text)``, which ``NLU.analyse`` shares with ``normalize``."""
+def locate_lowered(nfc: str, low: str, province: str | None = None, tokens: list[str] | None = None) -> Location:
+    """``locate`` for ``nlu.normalize.lowered(text)``, which ``NLU.analyse`` shares with ``normalize``
+    (``tokens``: the locator's tokens of ``low`` when the caller has them, ``nlu.text.Prepared``)."""
     gz = gazetteer()
-    toks = _tokenize(nfc, low)
+    toks = _tokenize(nfc, low, tokens)
     words = set(toks.strip)   # each finder scans the tokens only when one of its first words is there
     mentions = [] if gz.starts["alias"].keys().isdisjoint(words) else _province_mentions(toks, gz)
     landmarks = [] if gz.starts["landmark"].keys().isdisjoint(words) else _landmarks(toks, gz)

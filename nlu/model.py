@@ -100,7 +100,7 @@ class NLU:
         intent, abusive = detect_intent_words(p.words, p.stripped)
         first = self._to_classification(self.vectorizer.scores_words(p.words, self.weights, self.bias))
         second = second_problem(self._classify_normalized, text, first) if intent == "report" else None
-        return Analysis(first, locate_lowered(p.nfc, p.low), urgency.urgent,
+        return Analysis(first, locate_lowered(p.nfc, p.low, tokens=p.place_tokens), urgency.urgent,
                         intent=intent, abusive=abusive, urgency=urgency, second=second)
 
     def _classify_normalized(self, acc: str) -> Classification:

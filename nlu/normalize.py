@@ -24,6 +24,7 @@ __all__ = [
     "lowered",
     "normalize_lowered",
     "normalized_words",
+    "words_and_tokens",
     "strip_diacritics",
     "strip_tokens",
     "fix_tone_placement",
@@ -209,11 +210,18 @@ def normalized_words(low: str) -> list[str]:
     """The words of ``normalize_lowered(low)``, abbreviations expanded, without joining and
     splitting again: one tokenising scan and one ``map`` of the abbreviation dict in C; only
     a message with a several-word expansion ("ngta") is split once more."""
-    toks = _TOKEN_RE.findall(_replace_numbers(_squeeze_repeats(low)))
+    return words_and_tokens(low)[0]
+
+
+def words_and_tokens(low: str) -> tuple[list[str], list[str] | None]:
+    """(``normalized_words(low)``, the tokens of ``low`` itself when no repeat or number had to
+    be rewritten before tokenising, else None): ``nlu.text`` hands the latter to the locator."""
+    t = _replace_numbers(_squeeze_repeats(low))
+    toks = _TOKEN_RE.findall(t)
     words = cast("list[str]", list(map(TEENCODE.get, toks, toks)))   # get(w, w): never None
     if not _MULTIWORD.isdisjoint(toks):
         words = " ".join(words).split()
-    return words
+    return words, toks if t is low else None
 
 
 def normalize(text: str) -> str:

@@ -10,6 +10,7 @@ import unicodedata
 
 import pytest
 
+from nlu.gazetteer import split_tokens
 from nlu.intents import detect_intent, detect_intent_words
 from nlu.locate import locate, locate_lowered
 from nlu.normalize import lowered, normalize, normalize_lowered, strip_diacritics, strip_tokens
@@ -38,6 +39,8 @@ def test_prepared_forms_equal_each_part_on_its_own(text):
     assert p.stripped == strip_diacritics(p.acc).split()
     assert (p.nfc, p.low) == lowered(text)
     assert normalize_lowered(p.low) == p.acc
+    if p.place_tokens is not None:   # one scan served both: it must be the locator's own
+        assert p.place_tokens == split_tokens(p.low)
 
 
 @pytest.mark.parametrize("text", AWKWARD)
@@ -48,6 +51,7 @@ def test_parts_given_the_prepared_forms_answer_as_from_text(model, text):
     assert detect_intent_words(p.words, p.stripped) == detect_intent(p.acc)
     assert detect_intent_words(p.words, None) == detect_intent(p.acc)
     assert locate_lowered(p.nfc, p.low) == locate(text)
+    assert locate_lowered(p.nfc, p.low, tokens=p.place_tokens) == locate(text)
 
 
 @pytest.mark.parametrize("text", AWKWARD)
@@ -59,6 +63,13 @@ def test_analyse_is_the_parts_put_together(model, text):
     second = second_problem(model._classify_normalized, text, first) if intent == "report" else None
     assert model.analyse(text) == Analysis(first, locate(text), urgency.urgent, intent=intent,
                                            abusive=abusive, urgency=urgency, second=second)
+
+
+def test_one_scan_serves_the_locator_only_when_nothing_was_rewritten_first():
+    assert prepare("Nhà em ở Bắc Ninh").place_tokens == ["nhà", "em", "ở", "bắc", "ninh"]
+    assert prepare("nợ lương 3 tháng ở Bắc Ninh").place_tokens is None      # a number became "znum"
+    assert prepare("quaaaa Bắc Ninh").place_tokens is None                 # a repeat was squeezed
+    assert prepare("l'eau ở Bắc Ninh").place_tokens is None                # the locator keeps "l'eau" whole
 
 
 def test_stripping_is_one_to_one_per_word():
