@@ -318,11 +318,30 @@ def _table(phrases: dict[str, list[str]], neutral: list[str]) -> _Table:
 _SHADOWING = frozenset({"figurative", "animal", "past", "resolved"})
 _STRIPPED = _table({**PHRASES, **TAGS}, NEUTRAL)
 _ACCENTED = _table(ACCENTED, ACCENTED_NEUTRAL)
-_PAIR_TAGS = frozenset(t for _, a, b, _ in PAIRS for t in (a, b))
+# pair rules by their left tag: a rule only adds its (lowercase) group, never a tag, so the
+# rules may run in any order
+_RULES_BY_LEFT: dict[str, list[tuple[str, str, str, int]]] = defaultdict(list)
+for _rule in PAIRS:
+    _RULES_BY_LEFT[_rule[1]].append(_rule)
+_LEFT_TAGS = frozenset(_RULES_BY_LEFT)
+
+_Span = tuple[int, int, frozenset[str]]
 
 
-def _matches(words: list[str], tables: _Table) -> list[tuple[int, int, frozenset[str]]]:
-    """(start, end, names) of every phrase found, at each position longest first.
+class _Found(NamedTuple):
+    longer: list[_Span]                    # (start, end, names) of the phrases of 2+ words
+    single: list[frozenset[str] | None]    # names of the one-word phrase at each position, if any
+
+    def spans(self) -> list[_Span]:
+        """Every phrase found as (start, end, names)."""
+        return self.longer + [(i, i + 1, names) for i, names in enumerate(self.single) if names]
+
+    def names(self) -> set[str]:
+        return set().union(*filter(None, self.single), *[names for _, _, names in self.longer])
+
+
+def _matches(words: list[str], tables: _Table) -> _Found:
+    """Every phrase found, at each position longest first.
 
     A harmless phrase (neutral, figurative, about an animal or a thing) shadows the
     shorter ones at its position and every phrase starting inside it: "đánh con gà"
@@ -331,12 +350,12 @@ def _matches(words: list[str], tables: _Table) -> list[tuple[int, int, frozenset
     Why two passes: three words in four start some longer phrase, but fewer than one word
     pair in ten starts one, so the pairs are looked up in one C-level set intersection and
     the longer phrases tried only there; the one-word phrases are one ``map`` of a dict
-    look-up (8.9 -> 4 µs a message on dev, same spans as the one-pass loop in
-    tests/nlu/test_nlu_urgency_cues.py).
+    look-up, and their names one C-level union (8.9 -> 4 µs a message on dev, same spans as
+    the one-pass loop in tests/nlu/test_nlu_urgency_cues.py).
     """
     n = len(words)
-    out: list[tuple[int, int, frozenset[str]]] = []
-    hidden: set[int] = set()   # positions inside a harmless longer phrase
+    out: list[_Span] = []
+    single = list(map(tables.single.get, words))
     pairs = tables.two.intersection(zip(words, words[1:]))
     if pairs:
         covered = 0
@@ -354,11 +373,9 @@ def _matches(words: list[str], tables: _Table) -> list[tuple[int, int, frozenset
                     out.append((i, i + ln, names))
                 if not names or names & _SHADOWING:
                     covered = i + ln
-                    hidden.update(range(i, covered))
+                    single[i:covered] = [None] * ln   # hidden inside a harmless phrase
                     break
-    out.extend([(i, i + 1, names) for i, names in enumerate(map(tables.single.get, words))
-                if names and i not in hidden])
-    return out
+    return _Found(out, single)
 
 
 def strip_words(acc: str) -> str:
@@ -368,18 +385,21 @@ def strip_words(acc: str) -> str:
 
 def found_groups(words: list[str], stripped: list[str]) -> set[str]:
     """The cue groups (and tags) that fire on a normalised message's words and their stripped forms."""
-    spans = _matches(stripped, _STRIPPED)
-    found: set[str] = set().union(*[names for _, _, names in spans])
-    if found & _PAIR_TAGS:
-        for group, left, right, gap in PAIRS:
-            if group in found or left not in found or right not in found:
+    m = _matches(stripped, _STRIPPED)
+    found = m.names()
+    spans: list[_Span] | None = None
+    for left in _LEFT_TAGS.intersection(found):
+        for group, _, right, gap in _RULES_BY_LEFT[left]:
+            if group in found or right not in found:
                 continue
+            if spans is None:
+                spans = m.spans()
             ends = [e for _, e, names in spans if left in names]
             starts = [st for st, _, names in spans if right in names]
             if any(0 <= st - e <= gap for e in ends for st in starts):
                 found.add(group)
     if words != stripped:
-        found.update(*[names for _, _, names in _matches(words, _ACCENTED)])
+        found |= _matches(words, _ACCENTED).names()
     return found
 
 
