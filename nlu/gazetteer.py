@@ -94,10 +94,9 @@ class Gazetteer:
     max_alias_len: int = 1
     max_body_len: int = 1
     max_district_len: int = 1
-    # old district names of one word ("7", "pleiku"), and the first two words of the longer
-    # ones: whether any district name starts at a token is then set look-ups, not n-gram tuples
-    district_singles: frozenset[str] = frozenset()
-    district_heads: frozenset[tuple[str, str]] = frozenset()
+    # per table, the keys of one word ("7", "pleiku", "hn") and the first two words of the longer
+    # ones: where any key starts in a text is then set look-ups in C, not n-gram tuples
+    heads: dict[str, tuple[frozenset[str], frozenset[tuple[str, str]]]] = field(default_factory=dict)
 
     def province_by_name(self, name: str) -> Province | None:
         """Canonical name, full name or any unguarded alias -> Province."""
@@ -309,8 +308,8 @@ def gazetteer() -> Gazetteer:
         commune_by_code=commune_by_code,
         starts=starts,
         max_district_len=max(len(k) for k in districts),
-        district_singles=frozenset(k[0] for k in districts if len(k) == 1),
-        district_heads=frozenset((k[0], k[1]) for k in districts if len(k) > 1),
+        heads={name: (frozenset(k[0] for k in table if len(k) == 1), frozenset((k[0], k[1]) for k in table if len(k) > 1))
+               for name, table in (("alias", aliases), ("district", districts), ("landmark", landmarks))},
         provinces=provinces,
         by_code=by_code,
         aliases=aliases,

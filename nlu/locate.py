@@ -177,12 +177,25 @@ class _Mention:
     score: int
 
 
-def _province_mentions(toks: _Tokens, gz: Gazetteer) -> list[_Mention]:
+def _key_starts(strip: list[str], table: str, gz: Gazetteer) -> list[int]:
+    """Positions where some key of the gazetteer's ``table`` really starts.  Most words that
+    start a key ("ha", "nam", "an") start none in the text at hand: two set operations in C
+    (one-word keys, first two words of the longer ones) find the few positions worth a look."""
+    singles, heads = gz.heads[table]
+    pairs = heads.intersection(zip(strip, strip[1:]))
+    if not pairs and singles.isdisjoint(strip):
+        return []
+    firsts, last = {a for a, _ in pairs}, len(strip) - 1
+    return [k for k, t in enumerate(strip) if t in singles or (t in firsts and k < last and (t, strip[k + 1]) in pairs)]
+
+
+def _province_mentions(toks: _Tokens, gz: Gazetteer, where: list[int]) -> list[_Mention]:
+    """Province names at the positions ``where`` (``_key_starts``), longest first, not overlapping."""
     out: list[_Mention] = []
     starts = gz.starts["alias"]
     n_tok = len(toks.strip)
     free = 0   # first position not inside an earlier match
-    for i in [k for k, t in enumerate(toks.strip) if t in starts]:
+    for i in where:
         if i < free:
             continue
         for n in starts[toks.strip[i]]:
@@ -207,12 +220,13 @@ def _after_park_word(toks: _Tokens, i: int) -> bool:
     return any(tuple(toks.strip[i - k:i]) in PARK_PREFIXES for k in (1, 3) if i >= k)
 
 
-def _landmarks(toks: _Tokens, gz: Gazetteer) -> list[Landmark]:
-    """Landmarks named in the text; a park only right after 'KCN'/'khu công nghiệp'/..."""
+def _landmarks(toks: _Tokens, gz: Gazetteer, where: list[int]) -> list[Landmark]:
+    """Landmarks named at the positions ``where`` (``_key_starts``); a park only right after
+    'KCN'/'khu công nghiệp'/..."""
     out: list[Landmark] = []
     starts = gz.starts["landmark"]
     n_tok = len(toks.strip)
-    for i in [k for k, t in enumerate(toks.strip) if t in starts]:
+    for i in where:
         for n in starts[toks.strip[i]]:
             cands = gz.landmarks.get(tuple(toks.strip[i:i + n])) if i + n <= n_tok else None
             if not cands or not _accent_ok(toks, i, cands[0].accented):
@@ -301,8 +315,9 @@ def _district_starts(strip: list[str], gz: Gazetteer) -> list[int]:
     """Where a district name really starts ("q7" anywhere, a name never as the first word), so
     capitals are rarely needed.  Fewer than one token in thirty starts a name: two set
     intersections in C find the candidates before any n-gram tuple is built."""
-    singles, n_tok = gz.district_singles, len(strip)
-    heads = gz.district_heads.intersection(zip(strip, strip[1:]))
+    singles, all_heads = gz.heads["district"]
+    n_tok = len(strip)
+    heads = all_heads.intersection(zip(strip, strip[1:]))
     if singles.isdisjoint(strip) and not heads and _Q_TOKENS.isdisjoint(strip):
         return []
     firsts = {h[0] for h in heads}
@@ -431,8 +446,10 @@ def locate_lowered(nfc: str, low: str, province: str | None = None, tokens: list
     gz = gazetteer()
     toks = _tokenize(nfc, low, tokens)
     words = set(toks.strip)   # each finder scans the tokens only when one of its first words is there
-    mentions = [] if gz.starts["alias"].keys().isdisjoint(words) else _province_mentions(toks, gz)
-    landmarks = [] if gz.starts["landmark"].keys().isdisjoint(words) else _landmarks(toks, gz)
+    where = _key_starts(toks.strip, "alias", gz)
+    mentions = _province_mentions(toks, gz, where) if where else []
+    where = _key_starts(toks.strip, "landmark", gz)
+    landmarks = _landmarks(toks, gz, where) if where else []
     communes = [] if _COMMUNE_PREFIX_LAST.isdisjoint(words) else _commune_mentions(toks, gz)
     districts = [] if gz.starts["district"].keys().isdisjoint(words) and _Q_TOKENS.isdisjoint(words) \
         else _district_mentions(toks, gz, {m.pos for m in mentions})
