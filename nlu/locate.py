@@ -272,10 +272,11 @@ def _district_mentions(toks: _Tokens, gz: Gazetteer, taken: set[int]) -> list[_D
     maybe = _district_starts(strip, gz)
     if not maybe:
         return out
-    # a number with no type word before it never names a district below, capitals or not:
-    # skipping it spares tokenising the original case ("2", "3", "1" are most candidates)
+    # with no type word before it, only a capitalised name of 2+ words, not a number, names a
+    # district below: looking at that first spares tokenising the original case for the many
+    # bare numbers and one-word names ("2", "3", "chu", "vinh")
     where = [k for k in maybe if strip[k] in _Q_TOKENS or strip[k - 1] in _DISTRICT_PREFIX_LAST
-             or (not strip[k].isdigit() and _capitalised(toks, k))]
+             or (not strip[k].isdigit() and _longer_district_at(strip, k, gz) and _capitalised(toks, k))]
     for i in where:
         tok = strip[i]
         q = _Q_NUMBER.fullmatch(tok) if tok in _Q_TOKENS else None
@@ -324,6 +325,13 @@ def _district_starts(strip: list[str], gz: Gazetteer) -> list[int]:
     return [k for k, t in enumerate(strip) if t in _Q_TOKENS or k and (t in singles or (
         t in firsts and k + 1 < n_tok and (t, strip[k + 1]) in heads
         and any(tuple(strip[k:k + n]) in gz.districts for n in gz.starts["district"][t] if k + n <= n_tok)))]
+
+
+def _longer_district_at(strip: list[str], k: int, gz: Gazetteer) -> bool:
+    """A district name of 2+ words starts at token k."""
+    n_tok = len(strip)
+    return k + 1 < n_tok and (strip[k], strip[k + 1]) in gz.heads["district"][1] and any(
+        tuple(strip[k:k + n]) in gz.districts for n in gz.starts["district"][strip[k]] if 2 <= n and k + n <= n_tok)
 
 
 def _only_a_district(gz: Gazetteer, key: tuple[str, ...], cands: list[District]) -> bool:
