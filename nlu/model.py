@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 
@@ -63,8 +64,8 @@ class NLU:
         top = max(s)
         e = [math.exp((x - top) * inv_t) for x in s]
         total = sum(e)
-        ranking = tuple(sorted(((lab, x / total) for lab, x in zip(self.labels, e)),
-                               key=lambda lp: -lp[1]))
+        # most probable first; reverse=True keeps ties in label order, like a key of -p
+        ranking = tuple(sorted(zip(self.labels, [x / total for x in e]), key=itemgetter(1), reverse=True))
         label, conf = ranking[0]
         close = conf - ranking[1][1] < self.close_gap
         return Classification(label, conf, ranking, conf < self.threshold, close)

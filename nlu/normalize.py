@@ -175,9 +175,14 @@ _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 # numbers, money, phones -> placeholder words (letters only, so they survive
 # tokenisation and diacritic stripping unchanged)
-_PHONE_RE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
+# Each pattern starts with the characters a match starts with, and checks the character before
+# the match right after them ("0(?<!\d0)" is "a 0 not after a digit"), instead of starting with
+# that look-behind: re then skips to candidate characters in C instead of trying the pattern at
+# every position (measured on texts with digits: phones 5.7 -> 1.1 µs, money 7.2 -> 3.3 µs; the
+# same substitutions on 13,246 such texts as "(?<!\d)(?:\+?84|0)..." and "(?<![^\W\d_])\d+...").
+_PHONE_RE = re.compile(r"(?:\+84(?<!\d\+84)|84(?<!\d84)|0(?<!\d0))(?:[\s.\-]?\d){8,10}(?!\d)")
 _MONEY_RE = re.compile(
-    r"(?<![^\W\d_])\d+(?:[.,]\d+)*\s*(?:k|tr|triệu|trieu|củ|cu|nghìn|nghin|ngàn|ngan|"
+    r"\d(?<![^\W\d_]\d)\d*(?:[.,]\d+)*\s*(?:k|tr|triệu|trieu|củ|cu|nghìn|nghin|ngàn|ngan|"
     r"đồng|dong|đ|vnd|vnđ|tỷ|ty|tỏi|lít|lit|m|ka)(?![^\W\d_])",
     re.IGNORECASE,
 )
