@@ -123,13 +123,13 @@ def _values(cols: Any, counts: Any, idf: Any, block: Any, block_weight: Any) -> 
     for k in range(m):
         v = (1.0 + np.log(counts[k])) * idf[cols[k]]
         vals[k] = v
-        sq[block[cols[k]]] += v * v
+        sq[np.int64(block[cols[k]])] += v * v   # block: int64, or float32 in a packed table
     scale = np.zeros(2, dtype=np.float64)
     for b in range(2):
         if sq[b] > 0.0:
             scale[b] = block_weight[b] / np.sqrt(sq[b])
     for k in range(m):
-        vals[k] *= scale[block[cols[k]]]
+        vals[k] *= scale[np.int64(block[cols[k]])]
     return vals
 
 

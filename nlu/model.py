@@ -52,10 +52,11 @@ class NLU:
         self.close_gap = float(close_gap)   # top-two margin below which `close` is set
         self.meta = dict(meta or {})
         self.urgency = urgency   # None: the urgency rules decide alone
+        self._packed = vectorizer.pack(self.weights)
 
     # -- classification -----------------------------------------------------
     def _scores_normalized(self, acc: str) -> np.ndarray:
-        return self.vectorizer.scores_normalized(acc, self.weights, self.bias)
+        return self.vectorizer.scores_words(acc.split(), self.weights, self.bias, self._packed)
 
     def _to_classification(self, scores: np.ndarray) -> Classification:
         # six numbers: plain Python is several times faster than numpy calls here
@@ -99,7 +100,7 @@ class NLU:
         p = prepare(text)
         urgency = assess_words(p.words, p.stripped, self.urgency)
         intent, abusive = detect_intent_words(p.words, p.stripped)
-        first = self._to_classification(self.vectorizer.scores_words(p.words, self.weights, self.bias))
+        first = self._to_classification(self.vectorizer.scores_words(p.words, self.weights, self.bias, self._packed))
         second = second_problem(self._classify_normalized, text, first) if intent == "report" else None
         return Analysis(first, locate_lowered(p.nfc, p.low, tokens=p.place_tokens), urgency.urgent,
                         intent=intent, abusive=abusive, urgency=urgency, second=second)

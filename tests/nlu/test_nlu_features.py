@@ -85,3 +85,13 @@ def test_scores_from_many_threads_at_once_equal_one_at_a_time(vec: Vectorizer) -
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda t: vec.scores_normalized(t, weights, bias), texts))
     assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(alone, together, strict=True))
+
+
+@pytest.mark.parametrize("text", ["", "!!!", "công ty nợ lương, công ty nợ lương", "lương nợ ty công", "xyz"])
+def test_packed_columns_give_the_same_scores(vec: Vectorizer, text: str) -> None:
+    rng = np.random.default_rng(11)
+    weights = rng.normal(size=(len(vec.vocab), 6)).astype(np.float32)
+    bias = rng.normal(size=6).astype(np.float32)
+    words = normalize(text).split()
+    plain = vec.scores_words(words, weights, bias)
+    assert vec.scores_words(words, weights, bias, vec.pack(weights)).tolist() == plain.tolist()
