@@ -105,10 +105,10 @@ def _pair_index(vocab: dict[str, int]) -> tuple[dict[str, int], np.ndarray]:
 class Vectorizer:
     """Vocabulary + IDF + block of each column; ``scores_normalized`` is the hot path.
 
-    Per-word work (character n-grams and their look-ups) is cached by word, as the
-    bytes of its column ids: chat vocabulary is Zipfian, so almost every word of a
-    new message has been seen before and costs one dict hit, and a message's ids
-    are one ``bytes.join``.  The arithmetic lives in ``nlu.kernels``.
+    Per-word work (character n-grams and their look-ups, the word's bigram code) is
+    cached by word, as the bytes of one entry: chat vocabulary is Zipfian, so almost
+    every word of a new message has been seen before and costs one dict hit, and a
+    message's entries are one ``bytes.join``.  The arithmetic lives in ``nlu.kernels``.
     """
 
     def __init__(self, vocab: dict[str, int], idf: np.ndarray,
@@ -123,10 +123,11 @@ class Vectorizer:
                 self.block[i] = 1
         self.block_weight = np.array([self.word_weight, 1.0], dtype=np.float64)
         self._word_cache: dict[str, bytes] = {}
-        self._code_cache: dict[str, bytes] = {}   # word -> its pair code (8 bytes), same keys as _word_cache
         self._local = threading.local()
-        empty = vocab.get("<empty>")
-        self._empty_ids = np.frombuffer(array("q", [] if empty is None else [empty]).tobytes(), dtype=np.int64)
+        empty = [] if (e := vocab.get("<empty>")) is None else [e]
+        self._empty_ids = np.frombuffer(array("q", empty).tobytes(), dtype=np.int64)
+        # a message with no word: one entry of no pair code and the "<empty>" column
+        self._empty_entry = np.frombuffer(array("q", [-1, len(empty), *empty]).tobytes(), dtype=np.int64)
         self._pair_code, self._pairs = _pair_index(vocab)
 
     @classmethod
@@ -142,37 +143,35 @@ class Vectorizer:
         return cls(vocab, idf, word_weight)
 
     def _word(self, w: str) -> bytes:
-        """Columns of the word and of its character n-grams (repeats kept), as int64 bytes."""
+        """The word's entry, as int64 bytes: its pair code (-1: in no bigram), how many columns
+        follow, and the columns of the word and of its character n-grams (repeats kept)."""
         hit = self._word_cache.get(w)
         if hit is None:
             get = self.vocab.get
-            hit = array("q", [i for i in map(get, [w, *char_grams(w)]) if i is not None]).tobytes()
+            ids = [i for i in map(get, [w, *char_grams(w)]) if i is not None]
+            hit = array("q", [self._pair_code.get(w, -1), len(ids), *ids]).tobytes()
             if len(self._word_cache) >= WORD_CACHE_MAX:
                 self._word_cache.clear()   # crude bound; refills with the frequent words
-                self._code_cache.clear()
-            self._code_cache[w] = array("q", [self._pair_code.get(w, -1)]).tobytes()
             self._word_cache[w] = hit
         return hit
 
-    def _ids_and_codes(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(ids of the words, pair code of each word) for ``kernels.scores``; all cache hits are
-        two ``map``s in C, a miss fills the caches word by word."""
+    def _entries(self, words: list[str]) -> np.ndarray:
+        """The words' entries end to end, for ``kernels.scores``: when every word is cached (almost
+        always) one ``map`` and one ``join`` in C; a miss fills the cache word by word."""
         if not words:
-            return self._empty_ids, _EMPTY_IDS
+            return self._empty_entry
         try:
-            ids = b"".join(map(self._word_cache.__getitem__, words))
-            codes = b"".join(map(self._code_cache.__getitem__, words))
+            buf = b"".join(map(self._word_cache.__getitem__, words))
         except KeyError:
-            ids = b"".join([self._word(w) for w in words])
-            codes = array("q", [self._pair_code.get(w, -1) for w in words]).tobytes()
-        return np.frombuffer(ids, dtype=np.int64), np.frombuffer(codes, dtype=np.int64)
+            buf = b"".join([self._word(w) for w in words])
+        return np.frombuffer(buf, dtype=np.int64)
 
     def ids_normalized(self, acc: str) -> np.ndarray:
         """Column ids of every feature of a normalised message, repeats kept (int64)."""
         aw = acc.split()
         if not aw:
             return self._empty_ids
-        parts = list(map(self._word, aw))
+        parts = [self._word(w)[16:] for w in aw]   # each entry without its code and length
         get = self.vocab.get
         bigrams = [i for i in map(get, _bigrams(aw)) if i is not None]
         if bigrams:
@@ -199,9 +198,8 @@ class Vectorizer:
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:   # one zeroed counter per column and thread (the NLU runs in worker threads)
             scratch = self._local.scratch = np.zeros(len(self.vocab), dtype=np.int32)
-        ids, codes = self._ids_and_codes(words)
         idf, block = (self.idf, self.block) if packed is None else (packed.idf, packed.block)
-        out: np.ndarray = kernels.scores(ids, codes, self._pairs, scratch, idf, block, self.block_weight,
+        out: np.ndarray = kernels.scores(self._entries(words), self._pairs, scratch, idf, block, self.block_weight,
                                          weights if packed is None else packed.weights, bias)
         return out
 

@@ -81,28 +81,40 @@ def _pair_column(table: Any, key: Any) -> Any:
 
 
 @numba.njit(cache=True, nogil=True)
-def _counted_with_pairs(ids: Any, codes: Any, pairs: Any, scratch: Any) -> tuple[Any, Any]:
-    """Distinct columns (first-seen order) and their counts, with no sort: ``scratch`` is a zeroed
-    per-thread array of one counter per column, left zeroed again on return.
+def _counted_entries(entries: Any, pairs: Any, scratch: Any) -> tuple[Any, Any]:
+    """Distinct columns (first-seen order) and their counts, with no sort: ``scratch`` is a
+    zeroed per-thread array of one counter per column, left zeroed again on return.
 
-    The columns are the ids, then those of the word pairs (bigrams): words ``k`` and ``k + 1``
-    have the pair key ``codes[k] << 32 | codes[k + 1]`` (code -1: the word is in no pair), so
-    the order is the one of ``Vectorizer.ids_normalized`` (words, then pairs)."""
-    n = ids.shape[0]
-    n_pairs = max(codes.shape[0] - 1, 0)
-    cols = np.empty(n + n_pairs, dtype=np.int64)
+    ``entries``: per word, its pair code, the number of its columns, and those columns
+    (``Vectorizer._word``).  The columns of the words come first, then those of the word
+    pairs (bigrams): words ``k`` and ``k + 1`` have the pair key ``code_k << 32 | code_k+1``
+    (code -1: the word is in no bigram), so the order is the one of
+    ``Vectorizer.ids_normalized`` (words, then pairs)."""
+    n = entries.shape[0]
+    cols = np.empty(n, dtype=np.int64)   # ids + pairs < n: each word takes 2 slots besides its ids
+    codes = np.empty(n // 2 + 1, dtype=np.int64)
     m = 0
-    for k in range(n + n_pairs):
-        if k < n:
-            c = ids[k]
-        else:
-            a = codes[k - n]
-            b = codes[k - n + 1]
-            if a < 0 or b < 0:
-                continue
-            c = _pair_column(pairs, (a << 32) | b)
-            if c < 0:
-                continue
+    n_words = 0
+    pos = 0
+    while pos < n:
+        codes[n_words] = entries[pos]
+        n_words += 1
+        end = pos + 2 + entries[pos + 1]
+        for k in range(pos + 2, end):
+            c = entries[k]
+            if scratch[c] == 0:
+                cols[m] = c
+                m += 1
+            scratch[c] += 1
+        pos = end
+    for k in range(n_words - 1):
+        a = codes[k]
+        b = codes[k + 1]
+        if a < 0 or b < 0:
+            continue
+        c = _pair_column(pairs, (a << 32) | b)
+        if c < 0:
+            continue
         if scratch[c] == 0:
             cols[m] = c
             m += 1
@@ -141,7 +153,7 @@ def tfidf(ids: Any, idf: Any, block: Any, block_weight: Any) -> tuple[Any, Any]:
 
 
 @numba.njit(cache=True, nogil=True)
-def scores(ids: Any, codes: Any, pairs: Any, scratch: Any, idf: Any, block: Any, block_weight: Any,
+def scores(entries: Any, pairs: Any, scratch: Any, idf: Any, block: Any, block_weight: Any,
            weights: Any, bias: Any) -> Any:
     """Raw label scores ``values @ weights[cols] + bias`` without materialising the gather.
 
@@ -150,7 +162,7 @@ def scores(ids: Any, codes: Any, pairs: Any, scratch: Any, idf: Any, block: Any,
     in Python's vocabulary dict: measured on dev, one core, that dict look-up of ~23 pairs a
     message cost 9-15 µs (three cache misses each: index, entry, key string), the probe of
     this compact table ~2 µs."""
-    cols, counts = _counted_with_pairs(ids, codes, pairs, scratch)
+    cols, counts = _counted_entries(entries, pairs, scratch)
     vals = _values(cols, counts, idf, block, block_weight)
     n_labels = weights.shape[1]
     acc = np.zeros(n_labels, dtype=np.float64)
