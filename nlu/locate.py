@@ -186,7 +186,9 @@ def _key_starts(strip: list[str], table: str, gz: Gazetteer) -> list[int]:
     if not pairs and singles.isdisjoint(strip):
         return []
     firsts, last = {a for a, _ in pairs}, len(strip) - 1
-    return [k for k, t in enumerate(strip) if t in singles or (t in firsts and k < last and (t, strip[k + 1]) in pairs)]
+    cand = singles.intersection(strip) | firsts   # one set test for the many words that start nothing
+    return [k for k, t in enumerate(strip) if t in cand and (
+        t in singles or (t in firsts and k < last and (t, strip[k + 1]) in pairs))]
 
 
 def _province_mentions(toks: _Tokens, gz: Gazetteer, where: list[int]) -> list[_Mention]:
@@ -322,9 +324,10 @@ def _district_starts(strip: list[str], gz: Gazetteer) -> list[int]:
     if singles.isdisjoint(strip) and not heads and _Q_TOKENS.isdisjoint(strip):
         return []
     firsts = {h[0] for h in heads}
-    return [k for k, t in enumerate(strip) if t in _Q_TOKENS or k and (t in singles or (
+    cand = singles.intersection(strip) | firsts | _Q_TOKENS.intersection(strip)
+    return [k for k, t in enumerate(strip) if t in cand and (t in _Q_TOKENS or k and (t in singles or (
         t in firsts and k + 1 < n_tok and (t, strip[k + 1]) in heads
-        and any(tuple(strip[k:k + n]) in gz.districts for n in gz.starts["district"][t] if k + n <= n_tok)))]
+        and any(tuple(strip[k:k + n]) in gz.districts for n in gz.starts["district"][t] if k + n <= n_tok))))]
 
 
 def _longer_district_at(strip: list[str], k: int, gz: Gazetteer) -> bool:
