@@ -8,6 +8,12 @@ computing; measured on dev.jsonl, one core, same model, sum of per-message minim
     numpy with fewer calls                 45.1 µs
     this kernel (one call)                 20.5 µs   (includes building the id array)
 
+and, measured inside the ``analyse`` loop (where the caches are shared with the rest):
+building the ids 26 µs -> 3.4 µs once the word pairs were looked up here in a compact
+table (``pair_table``) instead of Python's vocabulary dict and each word's cache entry
+carried its pair code; the kernel 14 -> 11 µs reading a column's weights, idf and block
+from one packed row (``Vectorizer.pack``).
+
 The kernel is the definition of the features' arithmetic for both training
 (``tfidf``, via ``Vectorizer.transform``) and prediction (``scores``), so the two cannot
 drift apart.  Compiled once per machine and cached beside this file (numba falls back to
