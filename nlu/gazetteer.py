@@ -94,6 +94,9 @@ class Gazetteer:
     max_alias_len: int = 1
     max_body_len: int = 1
     max_district_len: int = 1
+    # per table, the keys of one word ("7", "pleiku", "hn") and the first two words of the longer
+    # ones: where any key starts in a text is then set look-ups in C, not n-gram tuples
+    heads: dict[str, tuple[frozenset[str], frozenset[tuple[str, str]]]] = field(default_factory=dict)
 
     def province_by_name(self, name: str) -> Province | None:
         """Canonical name, full name or any unguarded alias -> Province."""
@@ -305,6 +308,8 @@ def gazetteer() -> Gazetteer:
         commune_by_code=commune_by_code,
         starts=starts,
         max_district_len=max(len(k) for k in districts),
+        heads={name: (frozenset(k[0] for k in table if len(k) == 1), frozenset((k[0], k[1]) for k in table if len(k) > 1))
+               for name, table in (("alias", aliases), ("district", districts), ("landmark", landmarks))},
         provinces=provinces,
         by_code=by_code,
         aliases=aliases,

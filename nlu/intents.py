@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from .normalize import TEENCODE, strip_diacritics
+from .normalize import TEENCODE, strip_diacritics, strip_tokens
 
-__all__ = ["detect_intent", "LEXICON_PATH"]
+__all__ = ["detect_intent", "detect_intent_words", "LEXICON_PATH"]
 
 LEXICON_PATH = Path(__file__).parent / "data" / "intents" / "lexicon.yml"
 # longer messages are reports whatever words they use (small talk is short)
@@ -91,13 +91,17 @@ def _is_profane(acc: list[str], strip: list[str], lex: _Lexicon) -> bool:
     if lex.profanity_first.isdisjoint(strip):   # the common case, decided in C
         return False
     n_tok = len(strip)
-    accented_text = any(a != s and a not in _EXPANDED for a, s in zip(acc, strip))
-    for i in range(n_tok):
-        for n in lex.profanity_starts.get(strip[i], ()):
+    starts = lex.profanity_starts
+    accented_text: bool | None = None   # decided on first need: most texts never ask
+    for i in [k for k, w in enumerate(strip) if w in starts]:
+        for n in starts[strip[i]]:
             if i + n <= n_tok:
                 for p in lex.profanity.get(tuple(strip[i:i + n]), ()):
-                    if p.kind == "accented" and not (accented_text and tuple(acc[i:i + n]) == p.accented):
-                        continue
+                    if p.kind == "accented":
+                        if accented_text is None:
+                            accented_text = any(a != s and a not in _EXPANDED for a, s in zip(acc, strip))
+                        if not (accented_text and tuple(acc[i:i + n]) == p.accented):
+                            continue
                     if _typed_as(acc, strip, i, p.accented):
                         return True
     return False
@@ -129,11 +133,22 @@ def _kinds_if_small_talk(acc: list[str], strip: list[str], lex: _Lexicon) -> set
 
 def detect_intent(acc: str) -> tuple[str, bool]:
     """(intent, abusive) for normalised text; the intent is one of ``nlu.INTENTS``."""
+    return detect_intent_words(acc.split(), None)
+
+
+def _surely_a_report(toks: list[str]) -> bool:
+    """Long, and no first word of a swear word: a report without stripping diacritics."""
+    return len(toks) > _MAX_SMALL_TALK_TOKENS and _lexicon().profanity_any.isdisjoint(toks)
+
+
+def detect_intent_words(toks: list[str], strip: list[str] | None) -> tuple[str, bool]:
+    """``detect_intent`` for a normalised message's words and their diacritic-free forms
+    (``nlu.text.Prepared``; ``strip`` may be None when the message is long and clean)."""
+    if _surely_a_report(toks):
+        return "report", False   # the common case, decided without the stripped words
     lex = _lexicon()
-    toks = acc.split()
-    if len(toks) > _MAX_SMALL_TALK_TOKENS and lex.profanity_any.isdisjoint(toks):
-        return "report", False   # the common case, without stripping diacritics (the costly step)
-    strip = strip_diacritics(acc).split()
+    if strip is None:
+        strip = strip_tokens(toks)
     if len(strip) != len(toks):   # cannot happen for normalised text; be safe rather than wrong
         return "report", False
     abusive = _is_profane(toks, strip, lex)

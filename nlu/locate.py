@@ -24,16 +24,15 @@ Rules that keep false positives low:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from .gazetteer import _TOKEN_RE, Alias, Commune, Gazetteer, gazetteer
 from .landmarks import PARK_PREFIXES, Landmark
-from .normalize import fix_tone_placement, strip_diacritics
+from .normalize import lowered, strip_tokens
 from .oldunits import District
 from .types import Location
 
-__all__ = ["locate", "EMPTY_LOCATION"]
+__all__ = ["locate", "locate_lowered", "EMPTY_LOCATION"]
 
 EMPTY_LOCATION = Location(None, None, None, None, None)
 
@@ -79,22 +78,24 @@ class _Tokens:
     """The message's tokens three ways: accented lowercase, stripped, and original case.
 
     ``orig`` is only read to test capitals around a candidate place, so it is tokenised on
-    first use (most messages never need it); the stripped tokens come from a per-token cache
-    (chat vocabulary is Zipfian).  Together that halves the cost of ``locate``.
+    first use (most messages never need it), and never for a text without a capital letter;
+    the stripped tokens come from a per-token cache (chat vocabulary is Zipfian).  Together
+    that halves the cost of ``locate``.
     """
 
     __slots__ = ("acc", "strip", "_nfc", "_orig", "_orig_done")
 
     def __init__(self, nfc: str, acc: list[str]) -> None:
         self.acc = acc
-        self.strip = [_STRIP_CACHE.get(t) or _strip_token(t) for t in acc]
+        self.strip = strip_tokens(acc)
         self._nfc = nfc
         self._orig: list[str] | None = None
-        self._orig_done = False
+        self._orig_done = nfc.islower()   # no capital anywhere: every test of capitals is false
 
     @property
     def orig(self) -> list[str] | None:
-        """Tokens in their original case, None when their boundaries differ from ``acc``."""
+        """Tokens in their original case; None when their boundaries differ from ``acc``, or when
+        the text has no capital letter (each reader then answers "not capitalised")."""
         if not self._orig_done:
             orig = _TOKEN_RE.findall(self._nfc)
             self._orig = orig if len(orig) == len(self.acc) else None
@@ -102,23 +103,11 @@ class _Tokens:
         return self._orig
 
 
-_STRIP_CACHE: dict[str, str] = {}
-_STRIP_CACHE_MAX = 100_000
-
-
-def _strip_token(tok: str) -> str:
-    stripped = strip_diacritics(tok)
-    if len(_STRIP_CACHE) >= _STRIP_CACHE_MAX:
-        _STRIP_CACHE.clear()
-    _STRIP_CACHE[tok] = stripped
-    return stripped
-
-
-def _tokenize(text: str) -> _Tokens:
-    nfc = unicodedata.normalize("NFC", text)
-    low = fix_tone_placement(nfc.lower()).replace("’", "'")
+def _tokenize(nfc: str, low: str, tokens: list[str] | None = None) -> _Tokens:
+    """Tokens of ``nlu.normalize.lowered(text)``: numbers and abbreviations stay as written.
+    ``tokens``: this very scan of ``low``, already done by the caller."""
     # stripping maps one letter to one letter, so token boundaries stay the same
-    return _Tokens(nfc, _TOKEN_RE.findall(low))
+    return _Tokens(nfc, _TOKEN_RE.findall(low.replace("’", "'")) if tokens is None else tokens)
 
 
 def _accent_ok(toks: _Tokens, i: int, expected: tuple[str, ...]) -> bool:
@@ -145,6 +134,11 @@ def _cased(toks: _Tokens, i: int, n: int, short: bool) -> bool:
     if short:
         return all(t.isupper() and len(t) > 1 for t in span)
     return i > 0 and all(t[:1].isupper() for t in span)
+
+
+def _capitalised(toks: _Tokens, i: int) -> bool:
+    orig = toks.orig   # tokenised here, on first need
+    return orig is not None and orig[i][:1].isupper()
 
 
 def _is_person(toks: _Tokens, i: int) -> bool:
@@ -183,12 +177,27 @@ class _Mention:
     score: int
 
 
-def _province_mentions(toks: _Tokens, gz: Gazetteer) -> list[_Mention]:
+def _key_starts(strip: list[str], table: str, gz: Gazetteer) -> list[int]:
+    """Positions where some key of the gazetteer's ``table`` really starts.  Most words that
+    start a key ("ha", "nam", "an") start none in the text at hand: two set operations in C
+    (one-word keys, first two words of the longer ones) find the few positions worth a look."""
+    singles, heads = gz.heads[table]
+    pairs = heads.intersection(zip(strip, strip[1:]))
+    if not pairs and singles.isdisjoint(strip):
+        return []
+    firsts, last = {a for a, _ in pairs}, len(strip) - 1
+    cand = singles.intersection(strip) | firsts   # one set test for the many words that start nothing
+    return [k for k, t in enumerate(strip) if t in cand and (
+        t in singles or (t in firsts and k < last and (t, strip[k + 1]) in pairs))]
+
+
+def _province_mentions(toks: _Tokens, gz: Gazetteer, where: list[int]) -> list[_Mention]:
+    """Province names at the positions ``where`` (``_key_starts``), longest first, not overlapping."""
     out: list[_Mention] = []
     starts = gz.starts["alias"]
     n_tok = len(toks.strip)
     free = 0   # first position not inside an earlier match
-    for i in [k for k, t in enumerate(toks.strip) if t in starts]:
+    for i in where:
         if i < free:
             continue
         for n in starts[toks.strip[i]]:
@@ -213,12 +222,13 @@ def _after_park_word(toks: _Tokens, i: int) -> bool:
     return any(tuple(toks.strip[i - k:i]) in PARK_PREFIXES for k in (1, 3) if i >= k)
 
 
-def _landmarks(toks: _Tokens, gz: Gazetteer) -> list[Landmark]:
-    """Landmarks named in the text; a park only right after 'KCN'/'khu công nghiệp'/..."""
+def _landmarks(toks: _Tokens, gz: Gazetteer, where: list[int]) -> list[Landmark]:
+    """Landmarks named at the positions ``where`` (``_key_starts``); a park only right after
+    'KCN'/'khu công nghiệp'/..."""
     out: list[Landmark] = []
     starts = gz.starts["landmark"]
     n_tok = len(toks.strip)
-    for i in [k for k, t in enumerate(toks.strip) if t in starts]:
+    for i in where:
         for n in starts[toks.strip[i]]:
             cands = gz.landmarks.get(tuple(toks.strip[i:i + n])) if i + n <= n_tok else None
             if not cands or not _accent_ok(toks, i, cands[0].accented):
@@ -261,15 +271,14 @@ def _district_mentions(toks: _Tokens, gz: Gazetteer, taken: set[int]) -> list[_D
     starts = gz.starts["district"]
     n_tok = len(toks.strip)
     strip = toks.strip
-    # where a district can start: after a type word, or a capitalised word (never the first word)
-    # only where some district name really starts (cheap dict hits), so capitals are rarely needed
-    maybe = [k for k, t in enumerate(strip) if t in _Q_TOKENS or k and t in starts and any(
-        tuple(strip[k:k + n]) in gz.districts for n in starts[t] if k + n <= n_tok)]
+    maybe = _district_starts(strip, gz)
     if not maybe:
         return out
-    orig = toks.orig
+    # with no type word before it, only a capitalised name of 2+ words, not a number, names a
+    # district below: looking at that first spares tokenising the original case for the many
+    # bare numbers and one-word names ("2", "3", "chu", "vinh")
     where = [k for k in maybe if strip[k] in _Q_TOKENS or strip[k - 1] in _DISTRICT_PREFIX_LAST
-             or (orig is not None and orig[k][:1].isupper())]
+             or (not strip[k].isdigit() and _longer_district_at(strip, k, gz) and _capitalised(toks, k))]
     for i in where:
         tok = strip[i]
         q = _Q_NUMBER.fullmatch(tok) if tok in _Q_TOKENS else None
@@ -303,6 +312,29 @@ def _district_mentions(toks: _Tokens, gz: Gazetteer, taken: set[int]) -> list[_D
                 out.append(_DistrictMention(i, cands))
                 break
     return out
+
+
+def _district_starts(strip: list[str], gz: Gazetteer) -> list[int]:
+    """Where a district name really starts ("q7" anywhere, a name never as the first word), so
+    capitals are rarely needed.  Fewer than one token in thirty starts a name: two set
+    intersections in C find the candidates before any n-gram tuple is built."""
+    singles, all_heads = gz.heads["district"]
+    n_tok = len(strip)
+    heads = all_heads.intersection(zip(strip, strip[1:]))
+    if singles.isdisjoint(strip) and not heads and _Q_TOKENS.isdisjoint(strip):
+        return []
+    firsts = {h[0] for h in heads}
+    cand = singles.intersection(strip) | firsts | _Q_TOKENS.intersection(strip)
+    return [k for k, t in enumerate(strip) if t in cand and (t in _Q_TOKENS or k and (t in singles or (
+        t in firsts and k + 1 < n_tok and (t, strip[k + 1]) in heads
+        and any(tuple(strip[k:k + n]) in gz.districts for n in gz.starts["district"][t] if k + n <= n_tok))))]
+
+
+def _longer_district_at(strip: list[str], k: int, gz: Gazetteer) -> bool:
+    """A district name of 2+ words starts at token k."""
+    n_tok = len(strip)
+    return k + 1 < n_tok and (strip[k], strip[k + 1]) in gz.heads["district"][1] and any(
+        tuple(strip[k:k + n]) in gz.districts for n in gz.starts["district"][strip[k]] if 2 <= n and k + n <= n_tok)
 
 
 def _only_a_district(gz: Gazetteer, key: tuple[str, ...], cands: list[District]) -> bool:
@@ -415,11 +447,20 @@ def _pick_district(districts: list[_DistrictMention], code: int | None) -> Distr
 
 def locate(text: str, province: str | None = None) -> Location:
     """Province/commune named in ``text``; with ``province`` given, find a commune of it."""
+    nfc, low = lowered(text)
+    return locate_lowered(nfc, low, province)
+
+
+def locate_lowered(nfc: str, low: str, province: str | None = None, tokens: list[str] | None = None) -> Location:
+    """``locate`` for ``nlu.normalize.lowered(text)``, which ``NLU.analyse`` shares with ``normalize``
+    (``tokens``: the locator's tokens of ``low`` when the caller has them, ``nlu.text.Prepared``)."""
     gz = gazetteer()
-    toks = _tokenize(text)
+    toks = _tokenize(nfc, low, tokens)
     words = set(toks.strip)   # each finder scans the tokens only when one of its first words is there
-    mentions = [] if gz.starts["alias"].keys().isdisjoint(words) else _province_mentions(toks, gz)
-    landmarks = [] if gz.starts["landmark"].keys().isdisjoint(words) else _landmarks(toks, gz)
+    where = _key_starts(toks.strip, "alias", gz)
+    mentions = _province_mentions(toks, gz, where) if where else []
+    where = _key_starts(toks.strip, "landmark", gz)
+    landmarks = _landmarks(toks, gz, where) if where else []
     communes = [] if _COMMUNE_PREFIX_LAST.isdisjoint(words) else _commune_mentions(toks, gz)
     districts = [] if gz.starts["district"].keys().isdisjoint(words) and _Q_TOKENS.isdisjoint(words) \
         else _district_mentions(toks, gz, {m.pos for m in mentions})

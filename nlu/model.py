@@ -10,18 +10,21 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 
 from .features import Vectorizer
-from .intents import detect_intent
+from .intents import detect_intent_words
 from .locate import locate as _locate
+from .locate import locate_lowered
 from .normalize import normalize
 from .problems import second_problem
+from .text import prepare
 from .types import LABELS, Analysis, Classification, Location, ModelMissingError
-from .urgency import assess_normalized as _assess_urgency
+from .urgency import assess_words
 from .urgency import is_urgent as _is_urgent
 from .urgency_model import UrgencyModel
 
@@ -49,10 +52,11 @@ class NLU:
         self.close_gap = float(close_gap)   # top-two margin below which `close` is set
         self.meta = dict(meta or {})
         self.urgency = urgency   # None: the urgency rules decide alone
+        self._packed = vectorizer.pack(self.weights)
 
     # -- classification -----------------------------------------------------
     def _scores_normalized(self, acc: str) -> np.ndarray:
-        return self.vectorizer.scores_normalized(acc, self.weights, self.bias)
+        return self.vectorizer.scores_words(acc.split(), self.weights, self.bias, self._packed)
 
     def _to_classification(self, scores: np.ndarray) -> Classification:
         # six numbers: plain Python is several times faster than numpy calls here
@@ -61,8 +65,8 @@ class NLU:
         top = max(s)
         e = [math.exp((x - top) * inv_t) for x in s]
         total = sum(e)
-        ranking = tuple(sorted(((lab, x / total) for lab, x in zip(self.labels, e)),
-                               key=lambda lp: -lp[1]))
+        # most probable first; reverse=True keeps ties in label order, like a key of -p
+        ranking = tuple(sorted(zip(self.labels, [x / total for x in e]), key=itemgetter(1), reverse=True))
         label, conf = ranking[0]
         close = conf - ranking[1][1] < self.close_gap
         return Classification(label, conf, ranking, conf < self.threshold, close)
@@ -93,12 +97,12 @@ class NLU:
 
     def analyse(self, text: str) -> Analysis:
         """Classification, location, urgency, intent and abuse (the text is normalised once)."""
-        acc = normalize(text)
-        urgency = _assess_urgency(acc, self.urgency)
-        intent, abusive = detect_intent(acc)
-        first = self._to_classification(self._scores_normalized(acc))
+        p = prepare(text)
+        urgency = assess_words(p.words, p.stripped, self.urgency)
+        intent, abusive = detect_intent_words(p.words, p.stripped)
+        first = self._to_classification(self.vectorizer.scores_words(p.words, self.weights, self.bias, self._packed))
         second = second_problem(self._classify_normalized, text, first) if intent == "report" else None
-        return Analysis(first, self.locate(text), urgency.urgent,
+        return Analysis(first, locate_lowered(p.nfc, p.low, tokens=p.place_tokens), urgency.urgent,
                         intent=intent, abusive=abusive, urgency=urgency, second=second)
 
     def _classify_normalized(self, acc: str) -> Classification:

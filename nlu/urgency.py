@@ -11,12 +11,12 @@ citizen the emergency numbers, so the model is trained to prefer a false alarm t
 """
 from __future__ import annotations
 
-from .normalize import normalize
+from .normalize import normalize, strip_tokens
 from .types import Urgency
-from .urgency_cues import KINDS, cues, strip_words
+from .urgency_cues import KINDS, as_flags, found_groups
 from .urgency_model import UrgencyModel, rule_verdict
 
-__all__ = ["is_urgent", "is_urgent_normalized", "assess_normalized", "REASONS"]
+__all__ = ["is_urgent", "is_urgent_normalized", "assess_normalized", "assess_words", "REASONS"]
 
 # the kind reported as the reason, most specific first
 _KIND_ORDER = ("self_harm", "kidnap", "trafficking", "child", "elder", "threat", "violence",
@@ -36,18 +36,26 @@ def _reason(c: dict[str, bool]) -> str:
 
 def assess_normalized(acc: str, model: UrgencyModel | None = None) -> Urgency:
     """The verdict, a 0-1 score and the kind of danger, for text already passed through ``normalize``."""
-    s = strip_words(acc)
-    c = cues(acc, s)
+    words = acc.split()
+    return assess_words(words, strip_tokens(words), model)
+
+
+def assess_words(words: list[str], stripped: list[str], model: UrgencyModel | None = None) -> Urgency:
+    """``assess_normalized`` for a normalised message's words and their diacritic-free forms
+    (``nlu.text.Prepared``), so ``NLU.analyse`` splits and strips the message once."""
+    found = found_groups(words, stripped)
     if model is None:
+        c = as_flags(found)
         urgent = rule_verdict(c)
         return Urgency(urgent, 1.0 if urgent else 0.0, _reason(c) if urgent else None)
-    if not any(c[k] for k in KINDS):   # no kind of danger named: never urgent, whatever the words
+    if found.isdisjoint(KINDS):   # no kind of danger named: never urgent, whatever the words
         return Urgency(False, 0.0, None)
+    c = as_flags(found)
     if not any(c[k] for k in KINDS if k not in _WEAK) and any(c[m] for m in _UNDO_WEAK):
         # only a cry for help or a wound, next to a figure of speech or a procedure:
         # "cứu em với, lương chưa trả, chết đói mất", "cứu em với, thủ tục gì mà lâu thế"
         return Urgency(False, 0.0, None)
-    score = model.score(acc, s, c)
+    score = model.score_words(stripped, c)
     urgent = score >= model.threshold
     return Urgency(urgent, round(score, 4), _reason(c) if urgent else None)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -79,12 +80,14 @@ class UrgencyModel:
 
     def score(self, acc: str, stripped: str, c: dict[str, bool]) -> float:
         """Probability-like 0-1 score that someone is in danger now."""
-        get = self.weights.get
-        z = self.bias + sum(get(f, 0.0) for f in set(_cue_features(c)))
-        words = stripped.split()
-        wget, pget = self._words.get, self._pairs.get
-        z += sum(wget(w, 0.0) for w in set(words))
-        z += sum(pget(b, 0.0) for b in set(map(" ".join, zip(words, words[1:]))))
+        return self.score_words(stripped.split(), c)
+
+    def score_words(self, words: list[str], c: dict[str, bool]) -> float:
+        """``score`` for the diacritic-free words of the message."""
+        # sums of dict look-ups mapped in C (same terms in the same order as a generator)
+        z = self.bias + sum(map(self.weights.get, set(_cue_features(c)), repeat(0.0)))
+        z += sum(map(self._words.get, set(words), repeat(0.0)))
+        z += sum(map(self._pairs.get, set(map(" ".join, zip(words, words[1:]))), repeat(0.0)))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     # -- storage: plain arrays so the model file stays pickle-free ----------

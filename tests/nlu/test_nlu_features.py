@@ -57,7 +57,13 @@ def test_each_block_has_its_own_norm(vec: Vectorizer) -> None:
     assert np.linalg.norm(vals[~chars]) == pytest.approx(vec.word_weight, rel=1e-5)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "!!!", "công ty nợ lương", "xyz"])
+@pytest.mark.parametrize("text", [
+    "", "   ", "!!!", "công ty nợ lương", "xyz",
+    "công ty nợ lương, công ty nợ lương",     # each known word pair twice: tf 2 for the bigrams too
+    "lương nợ ty công",                       # known words, pairs the vocabulary never saw
+    "công xyz ty nợ qwv lương",               # unknown words between known ones break every pair
+    "cong ty no luong cong nhan dinh cong",    # unaccented pairs are their own features
+])
 def test_scores_equal_transform_times_weights(vec: Vectorizer, text: str) -> None:
     rng = np.random.default_rng(7)
     weights = rng.normal(size=(len(vec.vocab), 6)).astype(np.float32)
@@ -79,3 +85,13 @@ def test_scores_from_many_threads_at_once_equal_one_at_a_time(vec: Vectorizer) -
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda t: vec.scores_normalized(t, weights, bias), texts))
     assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(alone, together, strict=True))
+
+
+@pytest.mark.parametrize("text", ["", "!!!", "công ty nợ lương, công ty nợ lương", "lương nợ ty công", "xyz"])
+def test_packed_columns_give_the_same_scores(vec: Vectorizer, text: str) -> None:
+    rng = np.random.default_rng(11)
+    weights = rng.normal(size=(len(vec.vocab), 6)).astype(np.float32)
+    bias = rng.normal(size=6).astype(np.float32)
+    words = normalize(text).split()
+    plain = vec.scores_words(words, weights, bias)
+    assert vec.scores_words(words, weights, bias, vec.pack(weights)).tolist() == plain.tolist()
