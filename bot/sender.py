@@ -227,15 +227,25 @@ class OutboxSender:
         self._sending |= ids
         task.add_done_callback(functools.partial(self._done, chat_id, ids))
 
-    def take(self, items: list[Outgoing]) -> None:
+    def take(self, items: list[Outgoing], first_in_line: bool) -> bool:
         """Replies handed over at commit (embedded database only): a chat with nothing being sent
-        starts at once, without reading them back. Under its lock it still checks that nothing of
-        the chat committed earlier waits unread (then the round the commit's wake-up starts sends
-        them all in order); a busy chat's replies wait for that round, as any others do."""
+        starts at once, without reading them back. Unless the committing transaction saw nothing
+        else waiting for the chat, its task checks the line under the chat's lock (what it must
+        send back is claimed again when the task ends). A busy chat's replies wait for its task to
+        end. False when some could not be placed: the commit's wake-up must then start a round."""
         now = asyncio.get_running_loop().time()
+        placed = True
         for chat_id, chat in by_chat([i for i in items if i.outbox_id not in self._sending]).items():
-            if not self._busy(chat_id, now) and len(self._in_flight) < self.max_chats:
-                self._start(chat_id, chat, check_line=True)
+            if self._busy(chat_id, now):
+                self._deferred.add(chat_id)
+                placed = placed and chat_id in self._in_flight   # its end claims the chat again
+            elif len(self._in_flight) < self.max_chats:
+                if not first_in_line:
+                    self._deferred.add(chat_id)
+                self._start(chat_id, chat, check_line=not first_in_line)
+            else:
+                placed = False
+        return placed
 
     def _busy(self, chat_id: str, asked: float) -> bool:
         """A chat being sent, or finished while we asked (what we read may already be sent): its

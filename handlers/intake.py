@@ -22,7 +22,7 @@ from handlers.staff_links import answer_staff_chat
 from handlers.turn import Turn
 from handlers.types import Inbound, InboundKind, InboundResult
 from nlu import Analysis
-from storage import Citizen, Conversation, Direction, Message, OutboxItem, StaffLink
+from storage import Citizen, Conversation, Direction, Message, OutboxItem, OutboxStatus, StaffLink
 
 
 async def _citizen(session: AsyncSession, inbound: Inbound) -> Citizen:
@@ -71,6 +71,7 @@ class _Known:
     conversation: Conversation | None
     seen: bool              # this very update was stored before (a redelivery)
     staff_id: int | None    # the chat is a staff member's linked chat
+    waiting: bool           # some earlier message to the chat is still in its outbox
 
 
 @functools.cache
@@ -80,7 +81,9 @@ def _known_statement() -> Select[Any]:
     update_id: BindParameter[str | None] = bindparam("update_id")
     seen = exists().where(Message.channel == channel, Message.platform_update_id == update_id)
     staff = select(StaffLink.staff_id).where(StaffLink.channel == channel, StaffLink.chat_id == chat_id)
-    return select(Conversation, seen, staff.scalar_subquery()).where(
+    waiting = exists().where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id,
+                             OutboxItem.status == OutboxStatus.PENDING)
+    return select(Conversation, seen, staff.scalar_subquery(), waiting).where(
         Conversation.channel == channel, Conversation.chat_id == chat_id)
 
 
@@ -88,8 +91,8 @@ async def _known(session: AsyncSession, inbound: Inbound) -> _Known:
     params = {"channel": inbound.channel, "chat_id": inbound.chat_id, "update_id": inbound.update_id}
     row = (await session.execute(_known_statement(), params)).first()
     if row is None:   # a new chat: no update of it can have been stored, and no staff member linked it
-        return _Known(None, False, None)
-    return _Known(row[0], inbound.update_id is not None and bool(row[1]), row[2])
+        return _Known(None, False, None, False)
+    return _Known(row[0], inbound.update_id is not None and bool(row[1]), row[2], bool(row[3]))
 
 
 async def _pressed_label(session: AsyncSession, conversation: Conversation, data: str) -> str:
@@ -164,8 +167,13 @@ async def _handle_once(core: Core, inbound: Inbound, early: dict[str, asyncio.Fu
         result = InboundResult(duplicate=False, queued=len(queued))
         outbox = [item for item in session.new if isinstance(item, OutboxItem) and item.channel == inbound.channel]
     # the sender first: the citizen's answer should not wait for the pages' news (a query when cases changed)
-    core.signal.hand_over(inbound.channel, sorted((outgoing_of(item) for item in outbox), key=lambda o: o.outbox_id))
-    core.signal.wake([inbound.channel, photo_signal(inbound.channel)] if inbound.photo else [inbound.channel])
+    # read under the chat's lock and SQLite's one writer: nothing can have joined the chat's queue since
+    first = not known.waiting
+    handed = core.signal.hand_over(inbound.channel, sorted((outgoing_of(i) for i in outbox), key=lambda o: o.outbox_id),
+                                   first_in_line=first)
+    topics = ([] if handed else [inbound.channel]) + ([photo_signal(inbound.channel)] if inbound.photo else [])
+    if topics:
+        core.signal.wake(topics)
     await publish_committed(core.live, core.db, session)
     return result
 

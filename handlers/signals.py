@@ -42,18 +42,21 @@ class Signal:
     def __init__(self) -> None:
         self._events: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self._subscribers: defaultdict[str, set[Subscription]] = defaultdict(set)
-        self._takers: dict[str, Callable[[list[Outgoing]], None]] = {}
+        self._takers: dict[str, Callable[[list[Outgoing], bool], bool]] = {}
 
-    def take_over(self, channel: str, taker: Callable[[list[Outgoing]], None]) -> None:
+    def take_over(self, channel: str, taker: Callable[[list[Outgoing], bool], bool]) -> None:
         """For the one sender of an embedded database: committed replies of its channel are handed
-        to it directly (`hand_over`), so it starts sending without reading them back first."""
+        to it directly (`hand_over`), so it starts sending without reading them back first. The
+        taker answers whether it placed them all."""
         self._takers[channel] = taker
 
-    def hand_over(self, channel: str, items: list[Outgoing]) -> None:
-        """Offer committed outbox items to this process's sender of `channel`, if it takes them.
-        Only a shortcut: `wake` must still follow, and the sender reads the outbox as always."""
-        if items and (taker := self._takers.get(channel)) is not None:
-            taker(items)
+    def hand_over(self, channel: str, items: list[Outgoing], *, first_in_line: bool = False) -> bool:
+        """Offer committed outbox items to this process's sender of `channel`; True when it took
+        them all, and then `wake` for the channel is not needed (it would only read them back).
+        `first_in_line`: the committing transaction saw nothing else waiting for their chats (on
+        SQLite, whose one writer it held), so the sender need not look again."""
+        taker = self._takers.get(channel)
+        return bool(items) and taker is not None and taker(items, first_in_line)
 
     def wake(self, topics: Iterable[str]) -> None:
         """Wake every waiter of these topics (in other workers too, for a shared implementation)."""

@@ -10,6 +10,7 @@ strengthens the match, two different factories are two problems.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -89,11 +90,23 @@ class Signature:
 
     @classmethod
     def from_text(cls, text: str) -> Signature:
+        """A stored key read back. Every new case is compared with the same hundred recent ones
+        of its domain and province, so the keys read last time are kept (never changed: a
+        Signature is frozen, and nothing writes to its features)."""
+        return _read_key(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> Signature:
         counts: Counter[str] = Counter(text.split())  # counted in C: this runs for every candidate
         place = frozenset(k[1:] for k in counts if k[0] == "@")
         features: dict[str, float] = {k: (CONCEPT_WEIGHT if k[0] == "#" else float(v))
                                       for k, v in counts.items() if k[0] != "@"}
         return cls.of(features, frozenset(place))
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_key(text: str) -> Signature:
+    return Signature._parse(text)
 
 
 def ascii_text(text: str) -> str:
