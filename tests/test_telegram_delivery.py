@@ -29,6 +29,26 @@ async def test_429_retry_after_is_honoured_and_order_kept(telegram_app: str,
     assert len(fake_telegram_server.failures) == 1
 
 
+async def test_a_new_reply_never_overtakes_one_that_is_waiting_out_flood_control(
+        telegram_app: str, fake_telegram_server: FakeTelegramServer) -> None:
+    """The answer to a second message is ready at once; the first answer waits out Telegram's
+    "retry after". The citizen still reads them in the order the bot wrote them."""
+    citizen = TelegramCitizen(fake_telegram_server, user_id=7250)
+    fake_telegram_server.fail_next("sendMessage", error_code=429, retry_after=2)
+    citizen.say("/start")
+    for _ in range(200):   # the first answer has met flood control: it now waits two seconds
+        if fake_telegram_server.failures:
+            break
+        await asyncio.sleep(0.02)
+    assert fake_telegram_server.failures, "the first answer was tried and refused"
+    citizen.say("/help")
+    await citizen.wait_for("/status", timeout=15)
+    texts = [m["text"] for m in citizen.received]
+    first = next(n for n, t in enumerate(texts) if "Nghị định 13/2023" in t)
+    second = next(n for n, t in enumerate(texts) if "/status" in t)
+    assert first < second, texts
+
+
 @pytest.fixture
 async def webhook_app(settings: Settings, nlu_port: NluPort,
                       fake_telegram_server: FakeTelegramServer) -> AsyncIterator[tuple[str, Runtime]]:
