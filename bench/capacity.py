@@ -2,7 +2,9 @@
 whole core (store, dialogue, NLU, outbox, commit), against a bare FastAPI endpoint that stores one
 row per request on the same database, in the same run (the floor any web app pays).
 
-Run:  python -m bench.capacity [--seconds 10] [--clients 20]  -> bench/results/capacity.json
+Run:  python -m bench.capacity [--seconds 10] [--clients 20] [--no-scale]  -> bench/results/capacity.json
+
+With scale (the default), the same load also runs on PostgreSQL + Redis with 1, 2 and 4 workers.
 
 Each client is its own citizen and posts its next update as soon as the last one was answered;
 the texts alternate between a report and small talk so the NLU runs on every other turn. The
@@ -57,37 +59,75 @@ async def drive(port: int, server: FakeTelegramServer, seconds: float, clients: 
     return {"requests_per_second": round(done / elapsed, 1), "requests": done}
 
 
-async def run(seconds: float, clients: int) -> dict[str, Any]:
+def _env(server: FakeTelegramServer, folder: Path, port: int, database_url: str, model: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "PORT": str(port),
+            "DATABASE_URL": database_url, "SECRET_KEY": "c" * 48,
+            "DEMO": "false", "TELEGRAM_BOT_TOKEN": server.token,
+            "TELEGRAM_API_BASE_URL": server.base_url, "TELEGRAM_MODE": "webhook",
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET, "PUBLIC_URL": "https://langnghe.example",
+            "NLU_MODEL_PATH": str(model), "MEDIA_DIR": str(folder / "media")}
+
+
+async def measure(server: FakeTelegramServer, name: str, env: dict[str, str], seconds: float, clients: int,
+                  workers: int = 1) -> dict[str, Any]:
+    """Start one system (the bare endpoint or `langnghe run`), drive it, stop it."""
+    with tempfile.TemporaryDirectory(prefix="capacity-") as tmp:
+        folder, port = Path(tmp), free_port()
+        env = {**env, "PORT": str(port), "MEDIA_DIR": str(folder / "media")}
+        args = ["--workers", str(workers)] if workers > 1 else []
+        module = ["-m", "bench.bare_endpoint"] if name.startswith("bare") else ["-m", "bot.cli", "run", *args]
+        process = subprocess.Popen([sys.executable, *module], cwd=folder, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=open(folder / "log", "wb"))  # noqa: SIM115
+        try:
+            if name.startswith("bare"):
+                await asyncio.sleep(4)
+            else:
+                await wait_ready(port, process)
+            return await drive(port, server, seconds, clients)
+        finally:
+            stop(process)
+
+
+async def run(seconds: float, clients: int, scale: bool = False) -> dict[str, Any]:
     from handlers import load_or_train
     from handlers.nlu_port import model_path
 
     await asyncio.to_thread(load_or_train, None, lambda _m: None)
+    model = model_path(None)
     results: dict[str, Any] = {}
     async with FakeTelegramServer() as server:
-        for name in ("bare FastAPI, one row", "langnghe webhook turn"):
-            with tempfile.TemporaryDirectory(prefix="capacity-") as tmp:
-                folder, port = Path(tmp), free_port()
-                env = {**os.environ, "PYTHONPATH": str(ROOT), "PORT": str(port),
-                       "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/cap.db", "SECRET_KEY": "c" * 48,
-                       "DEMO": "false", "TELEGRAM_BOT_TOKEN": server.token,
-                       "TELEGRAM_API_BASE_URL": server.base_url, "TELEGRAM_MODE": "webhook",
-                       "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET, "PUBLIC_URL": "https://langnghe.example",
-                       "NLU_MODEL_PATH": str(model_path(None)), "MEDIA_DIR": str(folder / "media")}
-                module = ["-m", "bench.bare_endpoint"] if name.startswith("bare") else ["-m", "bot.cli", "run"]
-                process = subprocess.Popen([sys.executable, *module], cwd=folder, env=env,
-                                           stdout=subprocess.DEVNULL, stderr=open(folder / "log", "wb"))  # noqa: SIM115
-                try:
-                    if name.startswith("bare"):
-                        await asyncio.sleep(4)
-                    else:
-                        await wait_ready(port, process)
-                    results[name] = await drive(port, server, seconds, clients)
-                finally:
-                    stop(process)
-    floor, ours = results["bare FastAPI, one row"], results["langnghe webhook turn"]
-    results["ratio"] = {"value": round(ours["requests_per_second"] / floor["requests_per_second"], 2), "target": 0.6}
-    results["load"] = {"database": "SQLite (one process)", "clients": clients, "seconds": seconds}
+        with tempfile.TemporaryDirectory(prefix="capacity-db-") as tmp:
+            for name in ("bare FastAPI, one row", "langnghe webhook turn"):
+                url = f"sqlite+aiosqlite:///{tmp}/{name.split()[0]}.db"
+                results[name] = await measure(server, name, _env(server, Path(tmp), 0, url, model), seconds, clients)
+        floor, ours = results["bare FastAPI, one row"], results["langnghe webhook turn"]
+        results["ratio"] = {"value": round(ours["requests_per_second"] / floor["requests_per_second"], 2),
+                            "target": 0.6}
+        if scale:
+            results["postgresql + redis"] = await _scale(server, seconds, clients, model)
+    results["load"] = {"database": "SQLite (one process)", "clients": clients, "seconds": seconds,
+                       "cores": os.cpu_count()}
     return results
+
+
+async def _scale(server: FakeTelegramServer, seconds: float, clients: int, model: Path) -> dict[str, Any]:
+    """The same turns on PostgreSQL + Redis with 1, 2 and 4 workers, and the bare endpoint on the
+    same PostgreSQL: where more workers stop helping, and why."""
+    from bench.load import scale_out_services
+    from tests.postgres import empty_database
+
+    rows: dict[str, Any] = {}
+    with scale_out_services() as (database_url, redis_url), tempfile.TemporaryDirectory() as tmp:
+        bare = _env(server, Path(tmp), 0, empty_database(database_url, "cap_bare"), model)
+        rows["bare FastAPI, one row"] = await measure(server, "bare", bare, seconds, clients)
+        for workers in (1, 2, 4):
+            env = {**_env(server, Path(tmp), 0, empty_database(database_url, f"cap_{workers}"), model),
+                   "REDIS_URL": redis_url}
+            rows[f"langnghe, {workers} worker(s)"] = await measure(server, "ours", env, seconds, clients, workers)
+    floor = rows["bare FastAPI, one row"]["requests_per_second"]
+    for row in rows.values():
+        row["ratio_to_bare"] = round(row["requests_per_second"] / floor, 2)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,12 +135,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "capacity.json")
+    parser.add_argument("--no-scale", action="store_true", help="skip PostgreSQL + Redis with 1, 2 and 4 workers")
     args = parser.parse_args(argv)
-    results = asyncio.run(run(args.seconds, args.clients))
+    results = asyncio.run(run(args.seconds, args.clients, scale=not args.no_scale))
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for name in ("bare FastAPI, one row", "langnghe webhook turn"):
         print(f"{name:<24} {results[name]['requests_per_second']:>8} req/s")
     print(f"ratio {results['ratio']['value']} (target >= 0.6) -> {args.out}")
+    for name, row in results.get("postgresql + redis", {}).items():
+        print(f"postgresql + redis: {name:<24} {row['requests_per_second']:>8} req/s ({row['ratio_to_bare']}x bare)")
     return 0
 
 

@@ -176,8 +176,7 @@ class OutboxSender:
         self.book.on_written = self._written
 
     async def run(self) -> None:
-        if self.alone:
-            self.core.signal.take_over(self.deliverer.channel, self.take)
+        self.core.signal.take_over(self.deliverer.channel, self.take)
         try:
             while True:
                 try:
@@ -228,11 +227,13 @@ class OutboxSender:
         task.add_done_callback(functools.partial(self._done, chat_id, ids))
 
     def take(self, items: list[Outgoing], first_in_line: bool) -> bool:
-        """Replies handed over at commit (embedded database only): a chat with nothing being sent
-        starts at once, without reading them back. Unless the committing transaction saw nothing
-        else waiting for the chat, its task checks the line under the chat's lock (what it must
-        send back is claimed again when the task ends). A busy chat's replies wait for its task to
-        end. False when some could not be placed: the commit's wake-up must then start a round."""
+        """Replies handed over at commit by a turn of this process: a chat with nothing being sent
+        starts at once, without reading them back, and no other worker is woken to look for them.
+        Unless the committing transaction saw nothing else waiting for the chat (on the embedded
+        database, whose one writer it held), the task checks the line under the chat's lock, as
+        any claim does, and what it must send back is claimed again when it ends. A busy chat's
+        replies wait for its task to end. False when some could not be placed: the commit's
+        wake-up must then start a round (on every worker)."""
         now = asyncio.get_running_loop().time()
         placed = True
         for chat_id, chat in by_chat([i for i in items if i.outbox_id not in self._sending]).items():
@@ -240,9 +241,10 @@ class OutboxSender:
                 self._deferred.add(chat_id)
                 placed = placed and chat_id in self._in_flight   # its end claims the chat again
             elif len(self._in_flight) < self.max_chats:
-                if not first_in_line:
+                trusted = first_in_line and self.alone
+                if not trusted:
                     self._deferred.add(chat_id)
-                self._start(chat_id, chat, check_line=not first_in_line)
+                self._start(chat_id, chat, check_line=not trusted)
             else:
                 placed = False
         return placed

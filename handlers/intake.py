@@ -168,7 +168,7 @@ async def _handle_once(core: Core, inbound: Inbound, early: dict[str, asyncio.Fu
         outbox = [item for item in session.new if isinstance(item, OutboxItem) and item.channel == inbound.channel]
     # the sender first: the citizen's answer should not wait for the pages' news (a query when cases changed)
     # read under the chat's lock and SQLite's one writer: nothing can have joined the chat's queue since
-    first = not known.waiting
+    first = core.db.is_sqlite and not known.waiting
     handed = core.signal.hand_over(inbound.channel, sorted((outgoing_of(i) for i in outbox), key=lambda o: o.outbox_id),
                                    first_in_line=first)
     topics = ([] if handed else [inbound.channel]) + ([photo_signal(inbound.channel)] if inbound.photo else [])

@@ -45,9 +45,9 @@ class Signal:
         self._takers: dict[str, Callable[[list[Outgoing], bool], bool]] = {}
 
     def take_over(self, channel: str, taker: Callable[[list[Outgoing], bool], bool]) -> None:
-        """For the one sender of an embedded database: committed replies of its channel are handed
-        to it directly (`hand_over`), so it starts sending without reading them back first. The
-        taker answers whether it placed them all."""
+        """For this process's sender of `channel`: replies its turns commit are handed to it
+        directly (`hand_over`), so it starts sending without reading them back and no other
+        worker is woken to look for them. The taker answers whether it placed them all."""
         self._takers[channel] = taker
 
     def hand_over(self, channel: str, items: list[Outgoing], *, first_in_line: bool = False) -> bool:
