@@ -206,6 +206,7 @@ class RedisChatLocks(ChatLocks):
     def __init__(self, client: aioredis.Redis, name: str, ttl: float = 10.0) -> None:
         self.redis, self.name, self.ttl = client, name, ttl
         self._local = LocalChatLocks()
+        self._keepers: set[asyncio.Task[None]] = set()
         self._release = client.register_script(RELEASE_LUA)
         self._extend = client.register_script(EXTEND_LUA)
 
@@ -214,12 +215,18 @@ class RedisChatLocks(ChatLocks):
         async with self._local(chat_id):
             key, token = f"{PREFIX}:lock:{self.name}:{chat_id}", secrets.token_hex(12)
             await self._acquire(key, token)
-            keeper = asyncio.create_task(self._keep(key, token))
+            held = [True]
+            keeper = asyncio.create_task(self._keep(key, token, held))
+            self._keepers.add(keeper)
+            keeper.add_done_callback(self._keepers.discard)
             try:
                 yield
             finally:
+                # Not awaited: a cancel that lands as redis-py's asyncio.wait_for finishes a call is
+                # lost on Python 3.11, and awaiting that keeper held the chat's lock for ever.
+                # `held` ends it at its next wake-up; an extend after the release changes nothing.
+                held[0] = False
                 keeper.cancel()
-                await asyncio.gather(keeper, return_exceptions=True)
                 with contextlib.suppress(RedisError):
                     await self._release(keys=[key], args=[token])
 
@@ -235,9 +242,11 @@ class RedisChatLocks(ChatLocks):
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.1) if delay < 0.5 else 0.5
 
-    async def _keep(self, key: str, token: str) -> None:
+    async def _keep(self, key: str, token: str, held: list[bool]) -> None:
         while True:
             await asyncio.sleep(self.ttl / 3)
+            if not held[0]:
+                return
             with contextlib.suppress(RedisError):
                 await self._extend(keys=[key], args=[token, int(self.ttl * 1000)])
 

@@ -1561,9 +1561,11 @@ class FakeTelegramServer:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            for message in self.messages_to(chat_id)[after:]:
+            # the stored messages themselves, copying only the one returned: every send wakes every
+            # waiter, and copying whole chats for hundreds of waiters cost the test seconds of CPU
+            for message in self._sent.get(chat_id, [])[after:]:
                 if predicate is None or predicate(message):
-                    return message
+                    return copy.deepcopy(message)
             remaining = deadline - loop.time()
             if remaining <= 0 or self._closing:
                 raise AssertionError(self._describe_wait_failure(chat_id, timeout, after))
