@@ -252,7 +252,8 @@ async def chat_state(database_url: str, chat_id: int) -> str:
 class Repeats:
     """Deliveries that repeat the one before, by their reason."""
 
-    lost_answer: int = 0   # the platform carried out the send but its answer never came
+    lost_answer: int = 0   # the platform carried out the send but its answer never came (dropped, or the
+    #                        connection closed first: a killed worker's send)
     after_kill: int = 0    # the send's worker died before recording it
 
 
@@ -388,6 +389,7 @@ async def test_a_burst_of_citizens_loses_doubles_and_reorders_nothing_when_worke
         "repeated_deliveries": repeats.lost_answer + repeats.after_kill,
         "repeated_after_lost_answer": repeats.lost_answer, "repeated_after_kill": repeats.after_kill,
         "answers_lost_by_platform": sum(1 for c in server.dropped if c.method == "sendMessage"),
+        "of_which_connection_closed_first": server.closed_before_answer,
         "429_flood_control": flood.refused, "429_chaos": chaos.counts["429"], "500": chaos.counts["500"],
         "slow": chaos.counts["slow"], "dropped": chaos.counts["drop"],
         "kills": deployment.kills, "redis_restarts": deployment.redis_restarts,
