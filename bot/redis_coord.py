@@ -276,8 +276,10 @@ class RedisLeader(Leadership):
 
 class RedisCoordination(Coordination):
     def __init__(self, url: str, lock_ttl: float = 10.0, leader_ttl: float = 60.0) -> None:
-        self.redis: aioredis.Redis = aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
-                                                              health_check_interval=10)
+        # A burst takes a chat lock per update at the same moment: past `max_connections` a command
+        # waits for a free connection instead of failing as if Redis were down (redis-py's default pool).
+        self.redis: aioredis.Redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=100, timeout=5, socket_timeout=5, socket_connect_timeout=2, health_check_interval=10))
         self._listener = aioredis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=10)
         self.signal: RedisSignal = RedisSignal(self.redis, self._listener)
         self.live: RedisLiveBus = RedisLiveBus(self.redis, self._listener)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import socket
@@ -470,3 +471,28 @@ def test_many_workers_say_what_they_need() -> None:
     assert all(word in str(refused.value) for word in ("PostgreSQL", "REDIS_URL", "TELEGRAM_MODE=webhook"))
     check_scale_out(Settings(database_url="postgresql+asyncpg://u@h/db", redis_url="redis://h:6379/0",
                              telegram_bot_token="1:x", telegram_mode="webhook", _env_file=None))
+
+
+async def test_a_burst_of_chats_takes_its_locks_without_running_out_of_redis_connections(
+        redis: RedisServer, caplog: pytest.LogCaptureFixture) -> None:
+    """200 citizens writing at once: every update takes its chat's lock in Redis at the same moment.
+    Running out of pooled connections must mean waiting a moment for one, not "Redis unavailable"
+    (a half-second pause per lock, and the rate limiter falling back to each worker's own count)."""
+    from bot.redis_coord import RedisCoordination
+
+    coordination = RedisCoordination(redis.url)
+    locks = coordination.locks("telegram-in")
+    held: list[str] = []
+
+    async def update(chat: str) -> None:
+        async with locks(chat):
+            held.append(chat)
+            await asyncio.sleep(0)
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.redis_coord"):
+            await asyncio.gather(*(update(str(c)) for c in range(CITIZENS + 100)))
+    finally:
+        await coordination.close()
+    assert sorted(held) == sorted(str(c) for c in range(CITIZENS + 100))
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
