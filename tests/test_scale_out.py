@@ -295,7 +295,12 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path, nlu_model_path: P
            "MEDIA_DIR": str(tmp_path / "media"), "TELEGRAM_BOT_TOKEN": fake_telegram_server.token,
            "TELEGRAM_API_BASE_URL": fake_telegram_server.base_url, "TELEGRAM_MODE": "webhook",
            "TELEGRAM_WEBHOOK_SECRET": SECRET, "PUBLIC_URL": "https://langnghe.example",
-           "OUTBOX_POLL_SECONDS": "0.5", "OUTBOX_LEASE_SECONDS": "4", "LOCK_TTL_SECONDS": "2"}
+           "OUTBOX_POLL_SECONDS": "0.5", "LOCK_TTL_SECONDS": "2",
+           # longer than a claimed message can take to leave under this burst on a busy 2-core machine
+           # (seconds of pacing and waiting): with a 4 s lease, a second worker re-claimed a message
+           # still on its way, and when Redis restarted under them both workers held the chat's lock
+           # and both sent it (production's lease is 60 s)
+           "OUTBOX_LEASE_SECONDS": "20"}
     if request.param.startswith("postgresql"):
         template: str = request.getfixturevalue("postgres_template")
         env["DATABASE_URL"] = clone_database(template, f"t_{uuid.uuid4().hex[:12]}")
