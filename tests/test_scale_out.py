@@ -317,19 +317,16 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path, nlu_model_path: P
         deployment.stop()
 
 
-def report(summary: dict[str, Any], folder: Path, config: pytest.Config) -> None:
+def report(summary: dict[str, Any], folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The counts as JSON in the test's tmp folder, and one line on the terminal even without -s."""
     path = folder / "fault-summary.json"
     path.write_text(json.dumps(summary, indent=1, ensure_ascii=False))
-    line = f"fault test {summary['deployment']}: {json.dumps(summary, ensure_ascii=False)} ({path})"
-    print(line)
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("\n" + line)
+    with capsys.disabled():
+        print(f"\nfault test {summary['deployment']}: {json.dumps(summary, ensure_ascii=False)} ({path})")
 
 
 async def test_a_burst_of_citizens_loses_doubles_and_reorders_nothing_when_workers_die_and_the_platform_misbehaves(
-        deployment: Deployment, fake_telegram_server: FakeTelegramServer, request: pytest.FixtureRequest) -> None:
+        deployment: Deployment, fake_telegram_server: FakeTelegramServer, capsys: pytest.CaptureFixture[str]) -> None:
     server = fake_telegram_server
     await deployment.ready()
     flood = server.enable_flood_control()
@@ -400,7 +397,7 @@ async def test_a_burst_of_citizens_loses_doubles_and_reorders_nothing_when_worke
         "slow": chaos.counts["slow"], "dropped": chaos.counts["drop"],
         "kills": deployment.kills, "redis_restarts": deployment.redis_restarts,
     }
-    report(summary, deployment.folder, request.config)
+    report(summary, deployment.folder, capsys)
     assert summary["sends_accepted"] == summary["replies_written"] + summary["repeated_deliveries"]
     assert deployment.kills == sum(1 for _, f in FAULTS[deployment.name] if f == "kill"), "every kill happened"
 
