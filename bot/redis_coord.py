@@ -206,6 +206,7 @@ class RedisChatLocks(ChatLocks):
     def __init__(self, client: aioredis.Redis, name: str, ttl: float = 10.0) -> None:
         self.redis, self.name, self.ttl = client, name, ttl
         self._local = LocalChatLocks()
+        self._keepers: set[asyncio.Task[None]] = set()
         self._release = client.register_script(RELEASE_LUA)
         self._extend = client.register_script(EXTEND_LUA)
 
@@ -214,12 +215,18 @@ class RedisChatLocks(ChatLocks):
         async with self._local(chat_id):
             key, token = f"{PREFIX}:lock:{self.name}:{chat_id}", secrets.token_hex(12)
             await self._acquire(key, token)
-            keeper = asyncio.create_task(self._keep(key, token))
+            held = [True]
+            keeper = asyncio.create_task(self._keep(key, token, held))
+            self._keepers.add(keeper)
+            keeper.add_done_callback(self._keepers.discard)
             try:
                 yield
             finally:
+                # Not awaited: a cancel that lands as redis-py's asyncio.wait_for finishes a call is
+                # lost on Python 3.11, and awaiting that keeper held the chat's lock for ever.
+                # `held` ends it at its next wake-up; an extend after the release changes nothing.
+                held[0] = False
                 keeper.cancel()
-                await asyncio.gather(keeper, return_exceptions=True)
                 with contextlib.suppress(RedisError):
                     await self._release(keys=[key], args=[token])
 
@@ -235,9 +242,11 @@ class RedisChatLocks(ChatLocks):
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.1) if delay < 0.5 else 0.5
 
-    async def _keep(self, key: str, token: str) -> None:
+    async def _keep(self, key: str, token: str, held: list[bool]) -> None:
         while True:
             await asyncio.sleep(self.ttl / 3)
+            if not held[0]:
+                return
             with contextlib.suppress(RedisError):
                 await self._extend(keys=[key], args=[token, int(self.ttl * 1000)])
 
@@ -267,8 +276,10 @@ class RedisLeader(Leadership):
 
 class RedisCoordination(Coordination):
     def __init__(self, url: str, lock_ttl: float = 10.0, leader_ttl: float = 60.0) -> None:
-        self.redis: aioredis.Redis = aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
-                                                              health_check_interval=10)
+        # A burst takes a chat lock per update at the same moment: past `max_connections` a command
+        # waits for a free connection instead of failing as if Redis were down (redis-py's default pool).
+        self.redis: aioredis.Redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=100, timeout=5, socket_timeout=5, socket_connect_timeout=2, health_check_interval=10))
         self._listener = aioredis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=10)
         self.signal: RedisSignal = RedisSignal(self.redis, self._listener)
         self.live: RedisLiveBus = RedisLiveBus(self.redis, self._listener)

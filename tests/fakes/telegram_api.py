@@ -903,6 +903,8 @@ class FakeTelegramServer:
         self.flood: FloodControl | None = None   # `enable_flood_control()`: 429s as Telegram gives them
         self.chaos: Chaos | None = None          # `enable_chaos()`: some calls fail, crawl or lose their answer
         self.dropped: list[ApiCall] = []          # calls carried out whose answer the bot never got
+        #                                           (chaos drops, and any whose connection closed first)
+        self.closed_before_answer = 0             # of those, the ones whose connection closed first (a kill)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -977,7 +979,15 @@ class FakeTelegramServer:
             return self._record(self.failures, method_name, raw, failure.status, failure.payload())
         except TelegramApiError as error:
             return self._record(self.rejected, method_name, raw, error.status, error.payload())
-        return self._record(self.calls, method_name, params, 200, {"ok": True, "result": result})
+        response = self._record(self.calls, method_name, params, 200, {"ok": True, "result": result})
+        if fault != "drop":
+            try:   # sent here, not after return, to know whether the answer left
+                await response.prepare(request)
+                await response.write_eof()
+            except ConnectionError:   # the connection closed first: carried out, but no answer reached the bot
+                self.dropped.append(self.calls[-1])
+                self.closed_before_answer += 1
+        return response
 
     def _record(
         self, log: list[ApiCall] | None, method: str, params: dict[str, Any], status: int, body: dict[str, Any]
@@ -1561,9 +1571,11 @@ class FakeTelegramServer:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            for message in self.messages_to(chat_id)[after:]:
+            # the stored messages themselves, copying only the one returned: every send wakes every
+            # waiter, and copying whole chats for hundreds of waiters cost the test seconds of CPU
+            for message in self._sent.get(chat_id, [])[after:]:
                 if predicate is None or predicate(message):
-                    return message
+                    return copy.deepcopy(message)
             remaining = deadline - loop.time()
             if remaining <= 0 or self._closing:
                 raise AssertionError(self._describe_wait_failure(chat_id, timeout, after))
