@@ -172,11 +172,12 @@ class OutboxSender:
         self._finished: dict[str, float] = {}   # when each chat's last task ended (loop time)
         self._sending: set[int] = set()   # outbox ids handed to a chat's task that has not ended
         self._more = False   # the last claim was full: more may be due right now
+        self._handing_back: set[asyncio.Task[None]] = set()
         self.book = SentBook(core, deliverer.channel)
         self.book.on_written = self._written
 
     async def run(self) -> None:
-        self.core.signal.take_over(self.deliverer.channel, self.take)
+        self.core.signal.take_over(self.deliverer.channel, self.take, None if self.alone else self.lease)
         try:
             while True:
                 try:
@@ -228,26 +229,39 @@ class OutboxSender:
 
     def take(self, items: list[Outgoing], first_in_line: bool) -> bool:
         """Replies handed over at commit by a turn of this process: a chat with nothing being sent
-        starts at once, without reading them back, and no other worker is woken to look for them.
-        Unless the committing transaction saw nothing else waiting for the chat (on the embedded
-        database, whose one writer it held), the task checks the line under the chat's lock, as
-        any claim does, and what it must send back is claimed again when it ends. A busy chat's
-        replies wait for its task to end. False when some could not be placed: the commit's
-        wake-up must then start a round (on every worker)."""
+        starts at once, without reading them back, and no other worker is woken to look for them
+        (with many workers the turn leased them to this one). Unless the committing transaction saw
+        nothing else waiting for the chat (on the embedded database, whose one writer it held), the
+        task checks the line under the chat's lock, as any claim does, and what it must send back
+        is claimed again when it ends. A chat that is busy here waits for its task to end (alone),
+        or is handed back to the outbox for any worker (many workers). False when some could not
+        be placed: the commit's wake-up must then start a round."""
         now = asyncio.get_running_loop().time()
         placed = True
         for chat_id, chat in by_chat([i for i in items if i.outbox_id not in self._sending]).items():
-            if self._busy(chat_id, now):
-                self._deferred.add(chat_id)
-                placed = placed and chat_id in self._in_flight   # its end claims the chat again
-            elif len(self._in_flight) < self.max_chats:
+            if not self._busy(chat_id, now) and len(self._in_flight) < self.max_chats:
                 trusted = first_in_line and self.alone
                 if not trusted:
                     self._deferred.add(chat_id)
                 self._start(chat_id, chat, check_line=not trusted)
+            elif not self.alone:
+                self._hand_back([i.outbox_id for i in chat])
+            elif chat_id in self._in_flight:
+                self._deferred.add(chat_id)   # its end claims the chat again
             else:
                 placed = False
         return placed
+
+    def _hand_back(self, outbox_ids: list[int]) -> None:
+        """Lift the lease a turn gave replies this worker cannot start now, and wake every worker."""
+        async def hand_back() -> None:
+            try:
+                await release(self.core.db, outbox_ids)
+            finally:   # if the release failed, the lease runs out and a poll finds them
+                self.core.signal.wake([self.deliverer.channel])
+        task = asyncio.create_task(hand_back(), name=f"{self.deliverer.channel}-hand-back")
+        self._handing_back.add(task)
+        task.add_done_callback(self._handing_back.discard)
 
     def _busy(self, chat_id: str, asked: float) -> bool:
         """A chat being sent, or finished while we asked (what we read may already be sent): its

@@ -166,6 +166,9 @@ async def _handle_once(core: Core, inbound: Inbound, early: dict[str, asyncio.Fu
         queued = turn.flush(case_id=message.case_id)
         result = InboundResult(duplicate=False, queued=len(queued))
         outbox = [item for item in session.new if isinstance(item, OutboxItem) and item.channel == inbound.channel]
+        if (lease := core.signal.handover_lease(inbound.channel)) is not None:
+            for item in outbox:   # ours to send: another worker's claim leaves them alone
+                item.next_attempt_at = core.clock() + lease
     # the sender first: the citizen's answer should not wait for the pages' news (a query when cases changed)
     # read under the chat's lock and SQLite's one writer: nothing can have joined the chat's queue since
     first = core.db.is_sqlite and not known.waiting

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import timedelta
 
 from handlers.types import Outgoing
 
@@ -43,12 +44,21 @@ class Signal:
         self._events: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self._subscribers: defaultdict[str, set[Subscription]] = defaultdict(set)
         self._takers: dict[str, Callable[[list[Outgoing], bool], bool]] = {}
+        self._leases: dict[str, timedelta] = {}
 
-    def take_over(self, channel: str, taker: Callable[[list[Outgoing], bool], bool]) -> None:
+    def handover_lease(self, channel: str) -> timedelta | None:
+        """How long replies about to be handed over should be leased to this process in their own
+        transaction (many workers: no other worker's claim takes them meanwhile), or None."""
+        return self._leases.get(channel) if channel in self._takers else None
+
+    def take_over(self, channel: str, taker: Callable[[list[Outgoing], bool], bool],
+                  lease: timedelta | None = None) -> None:
         """For this process's sender of `channel`: replies its turns commit are handed to it
         directly (`hand_over`), so it starts sending without reading them back and no other
         worker is woken to look for them. The taker answers whether it placed them all."""
         self._takers[channel] = taker
+        if lease is not None:
+            self._leases[channel] = lease
 
     def hand_over(self, channel: str, items: list[Outgoing], *, first_in_line: bool = False) -> bool:
         """Offer committed outbox items to this process's sender of `channel`; True when it took
