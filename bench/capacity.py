@@ -83,9 +83,25 @@ async def measure(server: FakeTelegramServer, name: str, env: dict[str, str], se
                 await asyncio.sleep(4)
             else:
                 await wait_ready(port, process)
-            return await drive(port, server, seconds, clients)
+            before = _cpu_times()
+            result = await drive(port, server, seconds, clients)
+            result["machine_cpu_busy"] = _busy_share(before, _cpu_times())
+            return result
         finally:
             stop(process)
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]   # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """How much of all cores was busy meanwhile (1.0: every core, all the time): where the CPU,
+    not the database or the code, is the limit."""
+    return round((after[0] - before[0]) / max(1, after[1] - before[1]), 2)
 
 
 async def run(seconds: float, clients: int, scale: bool = False) -> dict[str, Any]:
@@ -143,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<24} {results[name]['requests_per_second']:>8} req/s")
     print(f"ratio {results['ratio']['value']} (target >= 0.6) -> {args.out}")
     for name, row in results.get("postgresql + redis", {}).items():
-        print(f"postgresql + redis: {name:<24} {row['requests_per_second']:>8} req/s ({row['ratio_to_bare']}x bare)")
+        print(f"postgresql + redis: {name:<24} {row['requests_per_second']:>8} req/s ({row['ratio_to_bare']}x bare), "
+              f"CPU {row['machine_cpu_busy']:.0%} busy")
     return 0
 
 

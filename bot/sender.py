@@ -173,6 +173,7 @@ class OutboxSender:
         self._sending: set[int] = set()   # outbox ids handed to a chat's task that has not ended
         self._more = False   # the last claim was full: more may be due right now
         self._handing_back: set[asyncio.Task[None]] = set()
+        self._waiting: dict[str, list[Outgoing]] = {}   # handed over while their chat's task ran
         self.book = SentBook(core, deliverer.channel)
         self.book.on_written = self._written
 
@@ -233,9 +234,11 @@ class OutboxSender:
         (with many workers the turn leased them to this one). Unless the committing transaction saw
         nothing else waiting for the chat (on the embedded database, whose one writer it held), the
         task checks the line under the chat's lock, as any claim does, and what it must send back
-        is claimed again when it ends. A chat that is busy here waits for its task to end (alone),
-        or is handed back to the outbox for any worker (many workers). False when some could not
-        be placed: the commit's wake-up must then start a round."""
+        is claimed again when it ends. A chat whose task is running here waits for it to end: the
+        embedded sender claims it again then; with many workers the replies (leased to this one)
+        start from memory, line checked. Anything else that cannot start now is handed back to the
+        outbox for any worker. False when some could not be placed: the commit's wake-up must then
+        start a round."""
         now = asyncio.get_running_loop().time()
         placed = True
         for chat_id, chat in by_chat([i for i in items if i.outbox_id not in self._sending]).items():
@@ -244,10 +247,12 @@ class OutboxSender:
                 if not trusted:
                     self._deferred.add(chat_id)
                 self._start(chat_id, chat, check_line=not trusted)
+            elif chat_id in self._in_flight and self.alone:
+                self._deferred.add(chat_id)   # its end claims the chat again
+            elif chat_id in self._in_flight:   # leased to us: they start, line checked, when its task ends
+                self._waiting.setdefault(chat_id, []).extend(chat)
             elif not self.alone:
                 self._hand_back([i.outbox_id for i in chat])
-            elif chat_id in self._in_flight:
-                self._deferred.add(chat_id)   # its end claims the chat again
             else:
                 placed = False
         return placed
@@ -286,9 +291,10 @@ class OutboxSender:
         if self._deferred:   # their earlier messages were still being recorded
             self.core.signal.fire_local([self.deliverer.channel])
 
-    def _done(self, chat_id: str, ids: frozenset[int], _task: asyncio.Task[None]) -> None:
+    def _done(self, chat_id: str, ids: frozenset[int], task: asyncio.Task[None]) -> None:
         self._in_flight.pop(chat_id, None)
         self._sending -= ids
+        waiting = [i for i in self._waiting.pop(chat_id, []) if i.outbox_id not in self._sending]
         now = asyncio.get_running_loop().time()
         self._finished[chat_id] = now
         if len(self._finished) > 10_000:
@@ -296,6 +302,9 @@ class OutboxSender:
         if chat_id in self._deferred:
             self._deferred.discard(chat_id)
             self.core.signal.fire_local([self.deliverer.channel])
+        if waiting and not task.cancelled():   # stopping: their lease runs out, or the next start reads them
+            self._deferred.add(chat_id)   # what the line check sends back is claimed when this one ends
+            self._start(chat_id, sorted(waiting, key=lambda i: i.outbox_id), check_line=True)
 
 
 async def run_sender(core: Core, deliverer: Deliverer, poll_seconds: float, locks: ChatLocks | None = None,
