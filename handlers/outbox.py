@@ -47,17 +47,20 @@ def queue_message(
     return message
 
 
+def _outgoing(outbox_id: int, message_id: int, channel: str, chat_id: str, text: str,
+              buttons: list[list[dict[str, str]]] | None) -> Outgoing:
+    rows = tuple(tuple(Button(b["label"], b["value"]) for b in line) for line in buttons or [])
+    return Outgoing(outbox_id=outbox_id, message_id=message_id, channel=channel, chat_id=chat_id,
+                    text=text, buttons=rows)
+
+
 def to_outgoing(row: Row[Any]) -> Outgoing:
-    rows = tuple(tuple(Button(b["label"], b["value"]) for b in line) for line in row.buttons or [])
-    return Outgoing(outbox_id=row.id, message_id=row.message_id, channel=row.channel, chat_id=row.chat_id,
-                    text=row.text, buttons=rows)
+    return _outgoing(row.id, row.message_id, row.channel, row.chat_id, row.text, row.buttons)
 
 
 def outgoing_of(item: OutboxItem) -> Outgoing:
     """A just-committed outbox row, as its sender gets it (`Signal.hand_over`)."""
-    return Outgoing(outbox_id=item.id, message_id=item.message.id, channel=item.channel, chat_id=item.chat_id,
-                    text=item.message.text, buttons=tuple(tuple(Button(b["label"], b["value"]) for b in line)
-                                                          for line in item.message.buttons or []))
+    return _outgoing(item.id, item.message.id, item.channel, item.chat_id, item.message.text, item.message.buttons)
 
 
 async def claim_pending(db: Database, channel: str, limit: int = BATCH,

@@ -183,5 +183,8 @@ async def test_a_citizen_deletes_their_data_in_the_chat_page(browser: Browser, l
         await box.press("Enter")
         await press(bot_says(chat, "không thể khôi phục"), "Xóa dữ liệu của tôi")
         await expect(bot_says(chat, "Đã xóa dữ liệu cá nhân của bạn")).to_be_visible()
+        # the erased press keeps no value, yet the question it answered must not come back to life
+        asked = bot_says(chat, "không thể khôi phục").locator(".choices").get_by_role("button", name="Xóa dữ liệu của tôi")
+        await expect(asked).to_be_disabled()
     finally:
         await context.close()

@@ -83,11 +83,12 @@ function add(m) {
 function settle() {
   const ids = [...shown.keys()].sort((a, b) => a - b);
   const questions = ids.map(id => shown.get(id)).filter(e => e.div && e.m.direction === "out" && e.m.buttons && e.m.buttons.length);
-  const presses = ids.map(id => shown.get(id).m).filter(m => pressedValue(m) !== null);
+  // an erased press (the citizen deleted their data) keeps no value but still answered its question
+  const presses = ids.map(id => shown.get(id).m).filter(m => m.direction === "in" && m.kind === "button");
   const current = questions.length ? questions[questions.length - 1] : null;
   for (const q of questions) {
     const values = q.m.buttons.flat().map(b => b.value);
-    const answer = presses.find(p => p.id > q.m.id && values.includes(pressedValue(p)));
+    const answer = presses.find(p => p.id > q.m.id && (pressedValue(p) === null || values.includes(pressedValue(p))));
     const live = q === current && !answer;
     q.div.classList.toggle("answered", !live);
     q.div.querySelectorAll(".choices button").forEach(btn => {
