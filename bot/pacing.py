@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -35,6 +35,14 @@ class Limits:
     @property
     def global_tolerance(self) -> float:
         return (self.global_burst - 1) * self.global_interval
+
+    def shared_by(self, workers: int) -> Limits:
+        """One worker's share when the workers cannot book together (Redis away): N workers each
+        pacing to their share stay within the platform's limits together."""
+        if workers <= 1:
+            return self
+        return Limits(self.per_chat_interval * workers, self.global_interval * workers,
+                      max(1, self.chat_burst // workers), max(1, self.global_burst // workers))
 
 
 # Telegram's flood control allows about 5 quick messages to a chat, then one a second, and about
@@ -71,6 +79,10 @@ class RateLimiter(ABC):
     async def reserve_bot(self) -> float:
         """Book a send of the whole bot, now; returns the seconds to wait before it."""
 
+    def recall(self, sends: Iterable[tuple[str, float]]) -> None:  # noqa: B027 (shared buckets remember)
+        """Book sends made before this limiter existed: (chat, seconds ago). Buckets kept in this
+        process start full, but a restarted process's last sends still count at the platform."""
+
     async def wait(self, chat_id: str) -> None:
         if (pause := await self.reserve_chat(chat_id)) > 0:
             await self.sleep(pause)
@@ -83,18 +95,28 @@ class Pacer(RateLimiter):
 
     def __init__(self, per_chat_interval: float, global_interval: float,
                  clock: Callable[[], float] = time.monotonic, sleep: Sleep = asyncio.sleep,
-                 *, chat_burst: int = 1, global_burst: int = 1) -> None:
+                 *, chat_burst: int = 1, global_burst: int = 1, cold: bool = False) -> None:
         # clock and sleep are parameters so tests can run the same pacing on virtual time
         super().__init__(Limits(per_chat_interval, global_interval, chat_burst, global_burst), sleep)
         self.clock = clock
         self._chat_tat: dict[str, float] = {}
         self._global_tat = 0.0
+        if cold:   # the bot's bucket as if a full burst had just left: the sends before this pacer still count
+            self._global_tat = self.clock() + self.limits.global_tolerance + self.limits.global_interval
 
     @classmethod
     def for_limits(cls, limits: Limits, clock: Callable[[], float] = time.monotonic,
-                   sleep: Sleep = asyncio.sleep) -> Pacer:
+                   sleep: Sleep = asyncio.sleep, *, cold: bool = False) -> Pacer:
         return cls(limits.per_chat_interval, limits.global_interval, clock, sleep,
-                   chat_burst=limits.chat_burst, global_burst=limits.global_burst)
+                   chat_burst=limits.chat_burst, global_burst=limits.global_burst, cold=cold)
+
+    def recall(self, sends: Iterable[tuple[str, float]]) -> None:
+        now = self.clock()
+        for chat_id, ago in sorted(sends, key=lambda send: -send[1]):   # oldest first, as they left
+            at = now - ago
+            _, self._chat_tat[chat_id] = book(at, self._chat_tat.get(chat_id, 0.0), self.limits.per_chat_interval,
+                                              self.limits.chat_tolerance)
+            _, self._global_tat = book(at, self._global_tat, self.limits.global_interval, self.limits.global_tolerance)
 
     def chat_delay(self, chat_id: str) -> float:
         now = self.clock()

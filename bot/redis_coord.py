@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -35,15 +35,19 @@ from handlers.live import InProcessBus, LiveBus, LiveEvent, Subscription
 
 log = logging.getLogger(__name__)
 PREFIX = "langnghe"
+RELEASE_WAIT = 1.0   # seconds a release (lock, lead) may take before it is left to lapse
+REJOIN_SECONDS = 5.0   # after Redis is back, buckets it lost start spent: longer than any burst takes to refill
 
 # GCRA for one bucket, on Redis's clock (the same arithmetic as bot/pacing.py's `book`).
-# KEYS: the bucket. ARGV: interval, tolerance. Returns the seconds to wait, as a string (a Lua
-# number would come back truncated to an integer).
+# KEYS: the bucket. ARGV: interval, tolerance, and 1 when a missing bucket must start spent (the
+# booking worker was pacing alone: Redis restarted and lost it while the platform still counts).
+# Returns the seconds to wait, as a string (a Lua number would come back truncated to an integer).
 BOOK_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local missing = (ARGV[3] == '1') and (now + tolerance) or 0
+local tat = tonumber(redis.call('GET', KEYS[1]) or missing)
 local start = math.max(now, tat - tolerance)
 tat = math.max(tat, start) + interval
 redis.call('SET', KEYS[1], string.format('%.6f', tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
@@ -169,33 +173,43 @@ class RedisLiveBus(LiveBus):
 
 
 class RedisPacer(RateLimiter):
-    """The buckets in Redis: all workers of one bot stay within its limits together."""
+    """The buckets in Redis: all workers of one bot stay within its limits together.
 
-    def __init__(self, client: aioredis.Redis, name: str, limits: Limits, sleep: Sleep = asyncio.sleep) -> None:
+    While Redis is away each of the `workers` paces alone to its share of the limits, the bot's
+    bucket starting empty: the shared one was just being spent by everybody. (A chat's bucket
+    starts full: few chats had a burst at that moment, and a 429 there is honoured as any other.)
+    Back on Redis, a bucket it lost in a restart starts spent too, for the same reason.
+    """
+
+    def __init__(self, client: aioredis.Redis, name: str, limits: Limits, sleep: Sleep = asyncio.sleep,
+                 *, workers: int = 1) -> None:
         super().__init__(limits, sleep)
         self.name = name
         self._book = client.register_script(BOOK_LUA)
-        self._fallback = Pacer.for_limits(limits, sleep=sleep)
-        self._degraded = False
+        self._share = limits.shared_by(workers)
+        self._fallback: Pacer | None = None   # this worker's own buckets, while Redis is away
+        self._rejoined_until = 0.0
 
-    async def _booked(self, key: str, interval: float, tolerance: float, fallback: Callable[[], float]) -> float:
+    async def _booked(self, key: str, interval: float, tolerance: float, fallback: Callable[[Pacer], float]) -> float:
+        spent = self._fallback is not None or time.monotonic() < self._rejoined_until
         try:
-            wait = float(await self._book(keys=[key], args=[interval, tolerance]))
+            wait = float(await self._book(keys=[key], args=[interval, tolerance, int(spent)]))
         except RedisError as exc:
-            if not self._degraded:
+            if self._fallback is None:
                 log.warning("shared rate limiter unavailable (%s); pacing by this worker alone", exc)
-            self._degraded = True
-            return fallback()
-        self._degraded = False
+                self._fallback = Pacer.for_limits(self._share, sleep=self.sleep, cold=True)
+            return fallback(self._fallback)
+        if self._fallback is not None:   # back: the buckets Redis lost start spent for a while
+            self._fallback, self._rejoined_until = None, time.monotonic() + REJOIN_SECONDS
         return wait
 
     async def reserve_chat(self, chat_id: str) -> float:
         return await self._booked(f"{PREFIX}:pace:{self.name}:chat:{chat_id}", self.limits.per_chat_interval,
-                                  self.limits.chat_tolerance, functools.partial(self._fallback.chat_delay, chat_id))
+                                  self.limits.chat_tolerance, lambda own: own.chat_delay(chat_id))
 
     async def reserve_bot(self) -> float:
         return await self._booked(f"{PREFIX}:pace:{self.name}", self.limits.global_interval,
-                                  self.limits.global_tolerance, self._fallback.bot_delay)
+                                  self.limits.global_tolerance, Pacer.bot_delay)
 
 
 class RedisChatLocks(ChatLocks):
@@ -227,8 +241,10 @@ class RedisChatLocks(ChatLocks):
                 # `held` ends it at its next wake-up; an extend after the release changes nothing.
                 held[0] = False
                 keeper.cancel()
-                with contextlib.suppress(RedisError):
-                    await self._release(keys=[key], args=[token])
+                # bounded: with Redis away, redis-py's retries would hold a stopping worker for many
+                # seconds per chat; an unreleased lock lapses after `ttl` anyway
+                with contextlib.suppress(RedisError, TimeoutError):
+                    await asyncio.wait_for(self._release(keys=[key], args=[token]), RELEASE_WAIT)
 
     async def _acquire(self, key: str, token: str) -> None:
         delay = 0.005
@@ -270,12 +286,12 @@ class RedisLeader(Leadership):
             return False
 
     async def resign(self) -> None:
-        with contextlib.suppress(RedisError):
-            await self._release(keys=[self.key], args=[self.token])
+        with contextlib.suppress(RedisError, TimeoutError):
+            await asyncio.wait_for(self._release(keys=[self.key], args=[self.token]), RELEASE_WAIT)
 
 
 class RedisCoordination(Coordination):
-    def __init__(self, url: str, lock_ttl: float = 10.0, leader_ttl: float = 60.0) -> None:
+    def __init__(self, url: str, lock_ttl: float = 10.0, leader_ttl: float = 60.0, workers: int = 1) -> None:
         # A burst takes a chat lock per update at the same moment: past `max_connections` a command
         # waits for a free connection instead of failing as if Redis were down (redis-py's default pool).
         self.redis: aioredis.Redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
@@ -284,7 +300,7 @@ class RedisCoordination(Coordination):
         self.signal: RedisSignal = RedisSignal(self.redis, self._listener)
         self.live: RedisLiveBus = RedisLiveBus(self.redis, self._listener)
         self.leader = RedisLeader(self.redis, leader_ttl)
-        self.lock_ttl = lock_ttl
+        self.lock_ttl, self.workers = lock_ttl, workers
         self._locks: dict[str, ChatLocks] = {}
 
     def locks(self, name: str) -> ChatLocks:
@@ -293,7 +309,7 @@ class RedisCoordination(Coordination):
         return self._locks[name]
 
     def pacer(self, name: str, limits: Limits) -> RateLimiter:
-        return RedisPacer(self.redis, name, limits)
+        return RedisPacer(self.redis, name, limits, workers=self.workers)
 
     async def start(self) -> None:
         self.signal.start()

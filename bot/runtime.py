@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from bot.coordination import Coordination, local_coordination
 from bot.media_fetch import PhotoSource, run_photo_fetcher
-from bot.pacing import TELEGRAM_LIMITS, ZALO_LIMITS
+from bot.pacing import TELEGRAM_LIMITS, ZALO_LIMITS, RateLimiter
 from bot.sender import Deliverer, run_sender
 from bot.telegram import TelegramChannel
 from bot.webchat import webchat_router
@@ -33,6 +33,7 @@ from handlers import (
     model_registry,
     prepare_database,
     prune_sent,
+    recent_sends,
     retention,
     seed_demo_staff,
 )
@@ -196,7 +197,7 @@ def coordination_for(settings: Settings) -> Coordination:
     from bot.redis_coord import redis_coordination
 
     return redis_coordination(settings.redis_url, lock_ttl=settings.lock_ttl_seconds,
-                              leader_ttl=3 * settings.escalation_interval_seconds)
+                              leader_ttl=3 * settings.escalation_interval_seconds, workers=settings.workers)
 
 
 async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
@@ -230,12 +231,23 @@ async def build_runtime(settings: Settings, *, nlu: NluPort | None = None,
     if settings.zalo_bot_token:
         zalo = ZaloBotChannel(core, settings.zalo_bot_token, settings.zalo_api_base_url)
         zalo.pacer, zalo.chat_locks = coordination.pacer("zalo", ZALO_LIMITS), coordination.locks("zalo-in")
+    for name, paced in (("telegram", telegram), ("zalo", zalo)):
+        if paced is not None:
+            await recall_recent_sends(core, name, paced.pacer)
     zalo_oa = zalo_oa_channel(settings, core)
     if zalo_oa is not None:
         zalo_oa.chat_locks = coordination.locks("zalo_oa-in")
     return Runtime(settings=settings, core=core, telegram=telegram, zalo=zalo, zalo_oa=zalo_oa,
                    media=LocalMediaStore(media_dir(settings)), demo_logins=demo, coordination=coordination,
                    board=BoardCache(db, port.provinces(), config.timezone, core.clock))
+
+
+async def recall_recent_sends(core: Core, channel: str, pacer: RateLimiter, within: float = 10.0) -> None:
+    """A restarted process's buckets start full, but the platform still counts what the last one
+    sent in its final seconds: booked now, the first sends after a restart provoke no flood control."""
+    now = datetime.now(UTC)
+    sent = await recent_sends(core.db, channel, now - timedelta(seconds=within))
+    pacer.recall((chat_id, (now - at).total_seconds()) for chat_id, at in sent)
 
 
 def media_dir(settings: Settings) -> Path:

@@ -56,12 +56,12 @@ async def prepare_once(settings: Settings) -> None:
         await db.dispose()
 
 
-def worker_main(sock: socket.socket, index: int) -> None:
+def worker_main(sock: socket.socket, index: int, count: int) -> None:
     """One worker process: the whole app on the shared socket."""
     logging.basicConfig(level=logging.INFO, format=f"%(levelname)s worker-{index} %(name)s: %(message)s")
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     os.umask(0o077)
-    asyncio.run(_serve(Settings(), sock))
+    asyncio.run(_serve(Settings(workers=count), sock))
 
 
 async def _serve(settings: Settings, sock: socket.socket) -> None:
@@ -72,7 +72,8 @@ async def _serve(settings: Settings, sock: socket.socket) -> None:
 
     port = await asyncio.to_thread(load_built, settings.nlu_model_path)
     runtime = await build_runtime(settings, nlu=port, progress=log.info, prepare=False)
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), log_level="warning"))
+    # a request stuck waiting for Redis (a chat lock) must not hold the worker past SIGTERM for ever
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime), log_level="warning", timeout_graceful_shutdown=3))
     await server.serve(sockets=[sock])
 
 
@@ -84,7 +85,7 @@ class Supervisor:
         self.stopping = False
 
     def _start(self, index: int, sock: socket.socket) -> None:
-        process = self.context.Process(target=worker_main, args=(sock, index), name=f"langnghe-worker-{index}")
+        process = self.context.Process(target=worker_main, args=(sock, index, self.count), name=f"langnghe-worker-{index}")
         process.start()
         self.processes[index] = process
         log.info("worker %d started (pid %s)", index, process.pid)
@@ -116,9 +117,12 @@ class Supervisor:
         for process in self.processes.values():
             if process.is_alive() and process.pid is not None:
                 os.kill(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
+        for index, process in self.processes.items():
             process.join(30)
             if process.is_alive():
+                log.warning("worker %d did not stop within 30 s of SIGTERM; killing it", index)
                 process.kill()
+                process.join()
+            log.info("worker %d stopped (exit code %s)", index, process.exitcode)
         sock.close()
         return 0

@@ -34,6 +34,7 @@ from handlers.outbox import (
     mark_sent_many,
     prune_sent,
     pull_chat,
+    recent_sends,
     release,
 )
 from handlers.privacy import mask_contact, mask_personal, shown_text
@@ -119,6 +120,7 @@ __all__ = [
     "province_names",
     "prune_sent",
     "pull_chat",
+    "recent_sends",
     "release",
     "render",
     "run_nlu_cli",

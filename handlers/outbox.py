@@ -47,6 +47,15 @@ def queue_message(
     return message
 
 
+async def recent_sends(db: Database, channel: str, since: datetime) -> list[tuple[str, datetime]]:
+    """A channel's deliveries since `since`, as (chat, when): a restarted process paces its first
+    sends knowing them, since the platform still counts them."""
+    async with db.sessions() as session:
+        rows = (await session.execute(select(OutboxItem.chat_id, OutboxItem.sent_at).where(
+            OutboxItem.channel == channel, OutboxItem.status == OutboxStatus.SENT, OutboxItem.sent_at >= since))).all()
+    return [(chat_id, sent_at) for chat_id, sent_at in rows if sent_at is not None]
+
+
 def _outgoing(outbox_id: int, message_id: int, channel: str, chat_id: str, text: str,
               buttons: list[list[dict[str, str]]] | None) -> Outgoing:
     rows = tuple(tuple(Button(b["label"], b["value"]) for b in line) for line in buttons or [])

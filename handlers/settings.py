@@ -148,6 +148,8 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=60.0, gt=0, description="a claimed message another worker "
                                         "may take over after this, when its sender died")
     lock_ttl_seconds: float = Field(default=10.0, gt=0, description="a dead worker's chat locks lapse after this")
+    workers: int = Field(default=1, ge=1, description="workers sharing the bots (set by langnghe run --workers): "
+                                                      "while Redis is away each paces to its share of the limits")
     outbox_retention_days: float = Field(default=30.0, gt=0, description="delivered outbox rows are deleted "
                                          "after this; the transcript keeps their text")
     resolved_retention_days: float = Field(default=365.0, gt=0, description="resolved and cancelled cases are "

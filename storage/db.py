@@ -40,11 +40,13 @@ class Database:
         queued go first: a citizen's turn should not wait behind it.
         """
         async with contextlib.AsyncExitStack() as stack:
+            # the session is opened outside the writer's turn and closed after it: closing hands the
+            # connection back to the pool (one more trip to the driver's thread) with nothing to guard
+            session = await stack.enter_async_context(self.sessions())
             if self.is_sqlite:
                 if background:
                     await self._after_queued_writers()
                 await stack.enter_async_context(self._writer)
-            session = await stack.enter_async_context(self.sessions())
             await stack.enter_async_context(session.begin())
             yield session
 

@@ -3,9 +3,11 @@ reach every worker, one leader for the timed jobs; and all of it after Redis res
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+import redis.asyncio as aioredis
 
 from bot.pacing import Limits
 from bot.redis_coord import RedisCoordination
@@ -32,6 +34,7 @@ async def workers(redis: RedisServer) -> AsyncIterator[tuple[RedisCoordination, 
 
 
 LIMITS = Limits(per_chat_interval=1.0, global_interval=0.01, chat_burst=3, global_burst=30)
+SLOW = Limits(per_chat_interval=1.0, global_interval=0.5, chat_burst=3, global_burst=30)
 
 
 async def test_two_workers_share_one_chat_bucket(workers: tuple[RedisCoordination, RedisCoordination]) -> None:
@@ -97,9 +100,13 @@ async def test_everything_recovers_when_redis_restarts(redis: RedisServer,
                                                        workers: tuple[RedisCoordination, RedisCoordination]) -> None:
     a, b = workers
     redis.stop()
-    pacer = a.pacer("telegram", LIMITS)
+    pacer = a.pacer("telegram", SLOW)
     assert await pacer.reserve_chat("chat-7") == 0, "pacing goes on in this worker alone while Redis is away"
     redis.start()
+    fresh = b.pacer("telegram-2", SLOW)
+    assert [await fresh.reserve_bot() for _ in range(3)] == pytest.approx([0, 0, 0], abs=0.1), "an idle bot bursts"
+    assert [await pacer.reserve_bot() for _ in range(3)] == pytest.approx([0, 0.5, 1.0], abs=0.2), \
+        "the bucket Redis lost in its restart starts spent: the platform still counts the sends before"
     async with b.signal.subscribe("web:after-restart") as subscription:
         heard = False
         for _ in range(60):
@@ -125,3 +132,23 @@ async def test_a_page_on_another_worker_hears_a_committed_change_once(
         assert (await here.next(timeout=1)) is not None, "this worker's page"
         assert await here.next(timeout=1) is None, "and only once, not again when Redis echoes it back"
         assert await there.next(timeout=0.5) is None
+
+
+async def test_without_redis_each_of_n_workers_paces_to_its_share_from_an_empty_bot_bucket() -> None:
+    from bot.pacing import TELEGRAM_LIMITS
+    from bot.redis_coord import RedisPacer
+
+    closed = socket.socket()   # bound, never listening: every connection is refused
+    closed.bind(("127.0.0.1", 0))
+    nowhere = aioredis.Redis.from_url(f"redis://127.0.0.1:{closed.getsockname()[1]}", socket_connect_timeout=1)
+    try:
+        pacer = RedisPacer(nowhere, "telegram", TELEGRAM_LIMITS, workers=3)
+        share = TELEGRAM_LIMITS.shared_by(3)
+        bot = [await pacer.reserve_bot() for _ in range(3)]
+        assert bot == pytest.approx([share.global_interval * n for n in (1, 2, 3)], abs=0.05), \
+            "the bot's bucket starts spent: the other workers were just sending"
+        chat = [await pacer.reserve_chat("chat-9") for _ in range(2)]
+        assert chat == pytest.approx([0, share.per_chat_interval], abs=0.05), "a third of a chat's rate, no burst"
+    finally:
+        await nowhere.aclose()
+        closed.close()

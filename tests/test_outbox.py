@@ -78,3 +78,22 @@ def test_the_outbox_retention_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> N
     assert Settings(_env_file=None).outbox_retention_days == 30
     monkeypatch.setenv("OUTBOX_RETENTION_DAYS", "7")
     assert Settings(_env_file=None).outbox_retention_days == 7
+
+
+async def test_a_restarted_process_paces_its_first_sends_knowing_the_last_ones(core: Core) -> None:
+    from bot.pacing import TELEGRAM_LIMITS, Pacer
+    from bot.runtime import recall_recent_sends
+
+    await queue_replies(core, ["busy"] * 4 + ["quiet", "long-ago"])
+    *busy, quiet, long_ago = await claim_pending(core.db, "push")
+    for item in [*busy, long_ago]:
+        await mark_sent(core.db, item.outbox_id, f"m-{item.outbox_id}")
+    async with core.db.transaction() as session:
+        await session.execute(update(OutboxItem).where(OutboxItem.id == long_ago.outbox_id)
+                              .values(sent_at=datetime.now(UTC) - timedelta(minutes=5)))
+    pacer = Pacer.for_limits(TELEGRAM_LIMITS)
+    await recall_recent_sends(core, "push", pacer)
+    assert 0.8 < pacer.chat_delay("busy") <= 1.0, "four sends a moment ago spent the burst: the next waits its second"
+    assert pacer.chat_delay("quiet") == 0 and pacer.chat_delay("long-ago") == 0
+    assert pacer.bot_delay() == 0, "five sends leave the bot most of its burst"
+    assert quiet.outbox_id not in {i.outbox_id for i in busy}

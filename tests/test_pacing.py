@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.pacing import TELEGRAM_LIMITS, Pacer
+from bot.pacing import TELEGRAM_LIMITS, Limits, Pacer, book
 from tests.virtual_time import VirtualTime
 
 
@@ -64,3 +64,58 @@ async def test_a_quiet_chat_sends_at_once(chat_burst: int) -> None:
     await sends(pacer, time, "a")
     time.now += 5
     assert await sends(pacer, time, "a") == [0]
+
+
+def sends_alone(pacer: Pacer, time: VirtualTime, chats: str) -> list[float]:
+    """Absolute send times of one worker sending `chats` as fast as its pacer lets it."""
+    at = []
+    for chat in chats:
+        time.now += pacer.chat_delay(chat)
+        time.now += pacer.bot_delay()
+        at.append(time.now)
+    return at
+
+
+def allowed(times: list[float], interval: float, tolerance: float) -> bool:
+    """Would one bucket of the platform have taken sends at these times?"""
+    tat = 0.0
+    for at in sorted(times):
+        start, tat = book(at, tat, interval, tolerance)
+        if start > at + 1e-9:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("workers", [2, 3, 4])
+def test_workers_pacing_alone_to_their_share_stay_within_the_platforms_limits(workers: int) -> None:
+    chats = "".join(chr(0x4E00 + n) for n in range(80))
+
+    def together(limits: Limits, sent: str) -> list[float]:   # each alone: none knows when the others send
+        times: list[float] = []
+        for _ in range(workers):
+            clock = VirtualTime()
+            times += sends_alone(Pacer.for_limits(limits, clock=clock), clock, sent)
+        return times
+
+    share = TELEGRAM_LIMITS.shared_by(workers)
+    assert allowed(together(share, "a" * 12), TELEGRAM_LIMITS.per_chat_interval, TELEGRAM_LIMITS.chat_tolerance)
+    assert allowed(together(share, chats), TELEGRAM_LIMITS.global_interval, TELEGRAM_LIMITS.global_tolerance)
+    full = together(TELEGRAM_LIMITS, "a" * 12)
+    assert not allowed(full, TELEGRAM_LIMITS.per_chat_interval, TELEGRAM_LIMITS.chat_tolerance), "each at the full limits"
+
+
+def test_a_cold_pacer_spends_no_burst_of_the_bot() -> None:
+    warm, cold = VirtualTime(), VirtualTime()
+    chats = "".join(chr(0x4E00 + n) for n in range(10))
+    assert sends_alone(Pacer.for_limits(TELEGRAM_LIMITS, clock=warm), warm, chats) == [100.0] * 10, "a warm one bursts"
+    times = sends_alone(Pacer.for_limits(TELEGRAM_LIMITS, clock=cold, cold=True), cold, chats)
+    gaps = [round(b - a, 4) for a, b in zip([100.0, *times], times, strict=False)]
+    assert gaps == [round(TELEGRAM_LIMITS.global_interval, 4)] * 10, "one every interval, from the first"
+
+
+def test_recalled_sends_count_against_the_buckets() -> None:
+    time = VirtualTime()
+    pacer = Pacer.for_limits(TELEGRAM_LIMITS, clock=time)
+    pacer.recall([("a", 0.5)] * 4 + [("b", 30.0)])
+    assert pacer.chat_delay("a") == pytest.approx(0.5), "a's burst was spent half a second ago"
+    assert pacer.chat_delay("b") == 0, "b's send is long past"

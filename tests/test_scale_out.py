@@ -151,6 +151,15 @@ class Deployment:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
+    async def stop_gracefully(self) -> int | None:
+        """SIGTERM and wait, as systemd would before its own SIGKILL; the exit code, None if it hung."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.to_thread(self.process.wait, 45)
+        except subprocess.TimeoutExpired:
+            return None
+
     def log_tail(self) -> str:
         path = self.folder / "app.log"
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
@@ -258,6 +267,16 @@ class Repeats:
     after_kill: int = 0    # the send's worker died before recording it
 
 
+def refusals_by_fault(refusals: list[tuple[float, str]], events: list[tuple[float, str]],
+                      window: float = 10.0) -> dict[str, int]:
+    """Flood-control 429s by the limit hit and the fault (if any) that began in the seconds before."""
+    counts: Counter[str] = Counter()
+    for at, limit in refusals:
+        recent = [fault for began, fault in events if 0 <= at - began <= window]
+        counts[f"{limit} limit, {'after ' + recent[-1] if recent else 'no fault near'}"] += 1
+    return dict(sorted(counts.items()))
+
+
 def compare(delivered: list[tuple[int, int, str]], written: list[str], lost: set[int], kills: list[Kill],
             repeats: Repeats) -> None:
     """Walk one chat's deliveries (log index, message id, text) against the replies the database
@@ -334,6 +353,7 @@ async def test_a_burst_of_citizens_loses_doubles_and_reorders_nothing_when_worke
     platform = Platform(server, deployment.port, deployment.env["DATABASE_URL"])
     users = [300_000 + n for n in range(CITIZENS)]
     kills: list[Kill] = []
+    events: list[tuple[float, str]] = []   # when each fault began
     started = time.monotonic()
     burst = asyncio.gather(*(platform.citizen(u) for u in users))
 
@@ -342,6 +362,7 @@ async def test_a_burst_of_citizens_loses_doubles_and_reorders_nothing_when_worke
             while len(platform.acknowledged) < share * CITIZENS * len(DIALOGUE):
                 assert not burst.done(), f"the burst ended before its {fault} at {share:.0%}"
                 await asyncio.sleep(0.05)
+            events.append((time.monotonic(), fault))
             if fault == "redis":
                 await deployment.restart_redis()
                 continue
@@ -393,11 +414,18 @@ async def test_a_burst_of_citizens_loses_doubles_and_reorders_nothing_when_worke
         "repeated_after_lost_answer": repeats.lost_answer, "repeated_after_kill": repeats.after_kill,
         "answers_lost_by_platform": sum(1 for c in server.dropped if c.method == "sendMessage"),
         "of_which_connection_closed_first": server.closed_before_answer,
-        "429_flood_control": flood.refused, "429_chaos": chaos.counts["429"], "500": chaos.counts["500"],
+        "429_flood_control": flood.refused, "429_flood_control_when": refusals_by_fault(flood.refusals, events),
+        "429_chaos": chaos.counts["429"], "500": chaos.counts["500"],
         "slow": chaos.counts["slow"], "dropped": chaos.counts["drop"],
         "kills": deployment.kills, "redis_restarts": deployment.redis_restarts,
     }
     report(summary, deployment.folder, capsys)
+
+    if deployment.redis is not None:   # and the workers still stop cleanly when Redis is gone
+        deployment.redis.stop()
+    # uvicorn re-raises the SIGTERM it handled, after its clean shutdown (systemd counts that as clean)
+    assert await deployment.stop_gracefully() in (0, -signal.SIGTERM), deployment.log_tail()
+    assert "did not stop" not in deployment.log_tail(), "every worker ended on SIGTERM, none was killed"
     assert summary["sends_accepted"] == summary["replies_written"] + summary["repeated_deliveries"]
     assert deployment.kills == sum(1 for _, f in FAULTS[deployment.name] if f == "kill"), "every kill happened"
 

@@ -776,6 +776,7 @@ class FloodControl:
         self._chats: dict[Any, tuple[float, float]] = {}
         self._bot = (float(bot_burst), clock())
         self.refused = 0   # how many 429s it gave
+        self.refusals: list[tuple[float, str]] = []   # when, and which limit ("chat" or "bot")
 
     @staticmethod
     def _level(bucket: tuple[float, float], capacity: int, rate: float, now: float) -> float:
@@ -791,6 +792,7 @@ class FloodControl:
         if chat < 1 or bot < 1:
             wait = max((1 - chat) / self.chat_rate if chat < 1 else 0.0, (1 - bot) / self.bot_rate if bot < 1 else 0.0)
             self.refused += 1
+            self.refusals.append((now, "chat" if chat < 1 else "bot"))
             retry_after = max(1, math.ceil(wait))
             raise _SimulatedFailure(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
         self._chats[chat_id] = (chat - 1, now)
