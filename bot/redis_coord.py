@@ -39,14 +39,15 @@ RELEASE_WAIT = 1.0   # seconds a release (lock, lead) may take before it is left
 REJOIN_SECONDS = 5.0   # after Redis is back, buckets it lost start spent: longer than any burst takes to refill
 
 # GCRA for one bucket, on Redis's clock (the same arithmetic as bot/pacing.py's `book`).
-# KEYS: the bucket. ARGV: interval, tolerance, and 1 when a missing bucket must start spent (the
-# booking worker was pacing alone: Redis restarted and lost it while the platform still counts).
-# Returns the seconds to wait, as a string (a Lua number would come back truncated to an integer).
+# KEYS: the bucket. ARGV: interval, tolerance, and, when a missing bucket must start spent (the
+# booking worker was pacing alone: Redis restarted and lost it while the platform still counts),
+# the seconds until the last slot already booked ("" otherwise): the first new slot follows it. Returns the seconds to wait,
+# as a string (a Lua number would come back truncated to an integer).
 BOOK_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
-local missing = (ARGV[3] == '1') and (now + tolerance) or 0
+local missing = (ARGV[3] ~= '') and (now + tonumber(ARGV[3]) + interval + tolerance) or 0
 local tat = tonumber(redis.call('GET', KEYS[1]) or missing)
 local start = math.max(now, tat - tolerance)
 tat = math.max(tat, start) + interval
@@ -175,10 +176,12 @@ class RedisLiveBus(LiveBus):
 class RedisPacer(RateLimiter):
     """The buckets in Redis: all workers of one bot stay within its limits together.
 
-    While Redis is away each of the `workers` paces alone to its share of the limits, the bot's
-    bucket starting empty: the shared one was just being spent by everybody. (A chat's bucket
-    starts full: few chats had a burst at that moment, and a 429 there is honoured as any other.)
-    Back on Redis, a bucket it lost in a restart starts spent too, for the same reason.
+    While Redis is away each of the `workers` paces alone to its share of the limits. Its own bot
+    bucket starts spent until the last slot Redis gave it: sends already booked are still waiting
+    to leave, everybody's. A bucket Redis lost in a restart starts spent (for a while after this
+    worker paced alone, or while any slot it booked is still ahead), after the slots already booked.
+    (A chat's bucket starts full: few chats had a burst at that moment, and a 429 there is honoured
+    as any other.)
     """
 
     def __init__(self, client: aioredis.Redis, name: str, limits: Limits, sleep: Sleep = asyncio.sleep,
@@ -189,18 +192,24 @@ class RedisPacer(RateLimiter):
         self._share = limits.shared_by(workers)
         self._fallback: Pacer | None = None   # this worker's own buckets, while Redis is away
         self._rejoined_until = 0.0
+        self._booked_until = 0.0   # when the last bot slot given to this worker begins (monotonic)
 
-    async def _booked(self, key: str, interval: float, tolerance: float, fallback: Callable[[Pacer], float]) -> float:
-        spent = self._fallback is not None or time.monotonic() < self._rejoined_until
+    async def _booked(self, key: str, interval: float, tolerance: float, fallback: Callable[[Pacer], float],
+                      booked_until: float = 0.0) -> float:
+        """`booked_until`: when this worker's last slot of the bucket begins, if known. While a slot
+        is ahead the bucket's key cannot have expired, so finding it missing means Redis lost it."""
+        now = time.monotonic()
+        spent = self._fallback is not None or now < self._rejoined_until or booked_until > now
+        ahead = f"{max(0.0, booked_until - now):.6f}" if spent else ""
         try:
-            wait = float(await self._book(keys=[key], args=[interval, tolerance, int(spent)]))
+            wait = float(await self._book(keys=[key], args=[interval, tolerance, ahead]))
         except RedisError as exc:
             if self._fallback is None:
                 log.warning("shared rate limiter unavailable (%s); pacing by this worker alone", exc)
-                self._fallback = Pacer.for_limits(self._share, sleep=self.sleep, cold=True)
+                self._fallback = Pacer.for_limits(self._share, sleep=self.sleep, spent_until=max(now, self._booked_until))
             return fallback(self._fallback)
         if self._fallback is not None:   # back: the buckets Redis lost start spent for a while
-            self._fallback, self._rejoined_until = None, time.monotonic() + REJOIN_SECONDS
+            self._fallback, self._rejoined_until = None, now + REJOIN_SECONDS
         return wait
 
     async def reserve_chat(self, chat_id: str) -> float:
@@ -208,8 +217,10 @@ class RedisPacer(RateLimiter):
                                   self.limits.chat_tolerance, lambda own: own.chat_delay(chat_id))
 
     async def reserve_bot(self) -> float:
-        return await self._booked(f"{PREFIX}:pace:{self.name}", self.limits.global_interval,
-                                  self.limits.global_tolerance, Pacer.bot_delay)
+        wait = await self._booked(f"{PREFIX}:pace:{self.name}", self.limits.global_interval,
+                                  self.limits.global_tolerance, Pacer.bot_delay, self._booked_until)
+        self._booked_until = max(self._booked_until, time.monotonic() + wait)
+        return wait
 
 
 class RedisChatLocks(ChatLocks):

@@ -97,9 +97,15 @@ async def _mark_sent_now(core: Core, outbox_id: int, platform_id: str | None) ->
 
 
 async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], locks: ChatLocks,
-                       book: SentBook | None = None, check_line: bool = True) -> None:
-    """Send one chat's claimed messages in order; stop at the first that must wait."""
+                       book: SentBook | None = None, check_line: bool = True, hold: float | None = None) -> None:
+    """Send one chat's claimed messages in order; stop at the first that must wait.
+
+    `hold`: the seconds this task may keep its claim. A long queue paced at one a second could
+    outlive the lease, and another worker would then take the same messages while this one still
+    sends them; past `hold` the rest go back to the outbox, in order, for whoever claims next.
+    """
     chat_id = items[0].chat_id
+    until = None if hold is None else asyncio.get_running_loop().time() + hold
     try:
         async with locks(chat_id):
             ids = [i.outbox_id for i in items]
@@ -109,6 +115,9 @@ async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], 
             record = book.add if book is not None else functools.partial(_mark_sent_now, core)
             try:
                 for n, item in enumerate(queued):
+                    if n and until is not None and asyncio.get_running_loop().time() > until:
+                        await release(core.db, [i.outbox_id for i in queued[n:]])
+                        return
                     if not await _deliver_one(core, deliverer, item, record):
                         await release(core.db, [i.outbox_id for i in queued[n + 1:]])
                         return
@@ -221,8 +230,9 @@ class OutboxSender:
         return started
 
     def _start(self, chat_id: str, chat: list[Outgoing], check_line: bool) -> None:
+        hold = None if self.alone else self.lease.total_seconds() / 2   # alone: nothing is leased
         task = asyncio.create_task(deliver_chat(self.core, self.deliverer, chat, self.locks, self.book,
-                                                check_line=check_line), name=f"{self.deliverer.channel}-chat")
+                                                check_line=check_line, hold=hold), name=f"{self.deliverer.channel}-chat")
         self._in_flight[chat_id] = task
         ids = frozenset(i.outbox_id for i in chat)
         self._sending |= ids

@@ -105,7 +105,7 @@ async def test_everything_recovers_when_redis_restarts(redis: RedisServer,
     redis.start()
     fresh = b.pacer("telegram-2", SLOW)
     assert [await fresh.reserve_bot() for _ in range(3)] == pytest.approx([0, 0, 0], abs=0.1), "an idle bot bursts"
-    assert [await pacer.reserve_bot() for _ in range(3)] == pytest.approx([0, 0.5, 1.0], abs=0.2), \
+    assert [await pacer.reserve_bot() for _ in range(3)] == pytest.approx([0.5, 1.0, 1.5], abs=0.2), \
         "the bucket Redis lost in its restart starts spent: the platform still counts the sends before"
     async with b.signal.subscribe("web:after-restart") as subscription:
         heard = False
@@ -152,3 +152,35 @@ async def test_without_redis_each_of_n_workers_paces_to_its_share_from_an_empty_
     finally:
         await nowhere.aclose()
         closed.close()
+
+
+async def test_pacing_alone_starts_after_the_slots_redis_gave_and_redis_starts_after_its_own(
+        redis: RedisServer, workers: tuple[RedisCoordination, RedisCoordination]) -> None:
+    """Sends booked in Redis are still waiting to leave when Redis goes, and sends booked alone when
+    it comes back: neither side may book the same seconds again."""
+    import time
+
+    pacer = workers[0].pacer("telegram", Limits(per_chat_interval=1.0, global_interval=5.0))
+    start = time.monotonic()
+    assert [await pacer.reserve_bot() for _ in range(3)] == pytest.approx([0, 5, 10], abs=0.2)
+    redis.stop()
+    try:
+        alone = await pacer.reserve_bot()
+        assert alone == pytest.approx(start + 15 - time.monotonic(), abs=0.3), "after the last slot Redis gave"
+    finally:
+        redis.start()
+    back = await pacer.reserve_bot()
+    assert back == pytest.approx(start + 20 - time.monotonic(), abs=0.3), "after the slot booked alone"
+
+
+async def test_a_bucket_lost_in_a_redis_restart_resumes_after_the_slots_already_booked(
+        redis: RedisServer, workers: tuple[RedisCoordination, RedisCoordination]) -> None:
+    """Nothing was booked while Redis was down (the senders waited for their chats' locks), but the
+    sends it had booked are still to leave: a fresh bucket would book the same seconds again."""
+    import time
+
+    pacer = workers[0].pacer("telegram", Limits(per_chat_interval=1.0, global_interval=5.0))
+    start = time.monotonic()
+    assert [await pacer.reserve_bot() for _ in range(3)] == pytest.approx([0, 5, 10], abs=0.2)
+    redis.restart()
+    assert await pacer.reserve_bot() == pytest.approx(start + 15 - time.monotonic(), abs=0.3)

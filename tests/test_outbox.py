@@ -97,3 +97,29 @@ async def test_a_restarted_process_paces_its_first_sends_knowing_the_last_ones(c
     assert pacer.chat_delay("quiet") == 0 and pacer.chat_delay("long-ago") == 0
     assert pacer.bot_delay() == 0, "five sends leave the bot most of its burst"
     assert quiet.outbox_id not in {i.outbox_id for i in busy}
+
+
+async def test_a_chat_task_gives_back_what_it_could_not_send_within_its_hold(core: Core) -> None:
+    """A long queue could outlive its lease while one task sends it: past its hold, the task hands
+    the rest back, in order, instead of sending what another worker may claim meanwhile."""
+    from bot.locks import LocalChatLocks
+    from bot.sender import deliver_chat
+    from handlers import Outgoing
+
+    class Platform:
+        channel = "push"
+        sent: list[int] = []
+
+        async def deliver(self, item: Outgoing) -> str:
+            self.sent.append(item.outbox_id)
+            return f"m-{item.outbox_id}"
+
+    await queue_replies(core, ["slow"] * 3)
+    claimed = await claim_pending(core.db, "push")
+    platform = Platform()
+    await deliver_chat(core, platform, claimed, LocalChatLocks(), hold=0.0)
+    assert platform.sent == [claimed[0].outbox_id], "the first goes; the hold is spent after it"
+    again = await claim_pending(core.db, "push")
+    assert [i.outbox_id for i in again] == [i.outbox_id for i in claimed[1:]], "the rest are due again, in order"
+    await deliver_chat(core, platform, again, LocalChatLocks())
+    assert platform.sent == [i.outbox_id for i in claimed]

@@ -104,12 +104,13 @@ def test_workers_pacing_alone_to_their_share_stay_within_the_platforms_limits(wo
     assert not allowed(full, TELEGRAM_LIMITS.per_chat_interval, TELEGRAM_LIMITS.chat_tolerance), "each at the full limits"
 
 
-def test_a_cold_pacer_spends_no_burst_of_the_bot() -> None:
+@pytest.mark.parametrize("spent_until", [100.0, 102.5])
+def test_a_pacer_whose_bot_bucket_starts_spent_has_no_burst_until_then(spent_until: float) -> None:
     warm, cold = VirtualTime(), VirtualTime()
     chats = "".join(chr(0x4E00 + n) for n in range(10))
     assert sends_alone(Pacer.for_limits(TELEGRAM_LIMITS, clock=warm), warm, chats) == [100.0] * 10, "a warm one bursts"
-    times = sends_alone(Pacer.for_limits(TELEGRAM_LIMITS, clock=cold, cold=True), cold, chats)
-    gaps = [round(b - a, 4) for a, b in zip([100.0, *times], times, strict=False)]
+    times = sends_alone(Pacer.for_limits(TELEGRAM_LIMITS, clock=cold, spent_until=spent_until), cold, chats)
+    gaps = [round(b - a, 4) for a, b in zip([spent_until, *times], times, strict=False)]
     assert gaps == [round(TELEGRAM_LIMITS.global_interval, 4)] * 10, "one every interval, from the first"
 
 
