@@ -120,3 +120,19 @@ def test_recalled_sends_count_against_the_buckets() -> None:
     pacer.recall([("a", 0.5)] * 4 + [("b", 30.0)])
     assert pacer.chat_delay("a") == pytest.approx(0.5), "a's burst was spent half a second ago"
     assert pacer.chat_delay("b") == 0, "b's send is long past"
+
+
+async def test_a_send_woken_late_by_a_stalled_loop_books_its_slot_again() -> None:
+    """A stall wakes every send booked during it at once; booked apart, they must still leave apart."""
+    time = VirtualTime()
+    stalls = [0.5]
+
+    async def stalling_sleep(seconds: float) -> None:   # the first sleep overruns by half a second
+        time.now += seconds + (stalls.pop() if stalls else 0.0)
+
+    pacer = Pacer(1.0, 0.1, clock=time, sleep=stalling_sleep)
+    at = []
+    for chat in "abc":
+        await pacer.wait(chat)
+        at.append(round(time.now - 100, 3))
+    assert at == [0, 0.6, 0.7], "the late one goes when it wakes; the next keeps its distance"
