@@ -39,10 +39,10 @@ RELEASE_WAIT = 1.0   # seconds a release (lock, lead) may take before it is left
 REJOIN_SECONDS = 5.0   # after Redis is back, buckets it lost start spent: longer than any burst takes to refill
 
 # GCRA for one bucket, on Redis's clock (the same arithmetic as bot/pacing.py's `book`).
-# KEYS: the bucket. ARGV: interval, tolerance, and, when a missing bucket must start spent (the
-# booking worker was pacing alone: Redis restarted and lost it while the platform still counts),
-# the seconds until the last slot already booked ("" otherwise): the first new slot follows it. Returns the seconds to wait,
-# as a string (a Lua number would come back truncated to an integer).
+# KEYS: the bucket. ARGV: interval, tolerance, and "" or the seconds until the last slot this
+# worker already booked: given when a missing bucket must start spent (Redis lost it in a restart
+# while booked sends are still to leave), and the first new slot then follows that one. Returns
+# the seconds to wait, as a string (a Lua number would come back truncated to an integer).
 BOOK_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
