@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from handlers.clusters import assign_cluster
 from handlers.deadlines import case_deadlines, format_local
@@ -58,18 +59,22 @@ async def open_case(turn: Turn) -> Case:
         accept_deadline=accept_by,
         resolve_deadline=resolve_by,
         created_at=now,
+        topic_terms=case_terms(d.description, turn.core.nlu.public_terms()),   # public board topics
     )
+    await assign_cluster(turn.session, case)   # before it is added: one INSERT, with its cluster
     turn.session.add(case)
+    turn.opened.append(case)
     await turn.session.flush()
-    await assign_cluster(turn.session, case)
-    case.topic_terms = case_terms(case.description, turn.core.nlu.public_terms())   # public board topics
+    first = d.first_message_id or turn.message.id
     await turn.session.execute(
         update(Message)
-        .where(Message.conversation_id == turn.conversation.id, Message.case_id.is_(None),
-               Message.id >= (d.first_message_id or turn.message.id))
+        .where(Message.conversation_id == turn.conversation.id, Message.case_id.is_(None), Message.id >= first)
         .values(case_id=case.id)
     )
-    turn.message.case_id = case.id
+    if turn.message.case_id is None and turn.message.id >= first:   # written by that statement already
+        set_committed_value(turn.message, "case_id", case.id)
+    else:
+        turn.message.case_id = case.id
     data: dict[str, Any] = {"unit": unit.key, "domain": case.domain, "nlu": nlu,
                             "domain_by": case.domain_chosen_by, "urgent": case.urgent,
                             "cluster": case.cluster_id}

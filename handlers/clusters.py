@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case as when
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.similarity import THRESHOLD, Signature, same_workplace, signature, similarity
@@ -36,7 +36,7 @@ async def _candidates(session: AsyncSession, case: Case) -> Sequence[Any]:
         select(Case.id, Case.cluster_id, Case.commune, Case.similarity_key, Case.description)
         .where(Case.domain == case.domain, Case.province == case.province,
                Case.created_at >= case.created_at - WINDOW, Case.created_at <= case.created_at + WINDOW,
-               Case.id != case.id, Case.status != CaseStatus.CANCELLED,
+               Case.id != case.id if case.id is not None else true(), Case.status != CaseStatus.CANCELLED,
                # the demo's example cases (handlers/demo.py) never group with real reports
                (Case.channel == "demo") if case.channel == "demo" else (Case.channel != "demo"))
         .order_by(Case.created_at.desc())
@@ -57,9 +57,10 @@ def _best_group(scores: dict[int, list[float]]) -> int | None:
 
 
 async def assign_cluster(session: AsyncSession, case: Case) -> int | None:
-    """Put a flushed case into the cluster of its most similar neighbour (starting one with that
-    neighbour when it had none). The cluster's id is its first case's id, so two reports racing
-    to join the same lone neighbour agree on it."""
+    """Put a case into the cluster of its most similar neighbour (starting one with that neighbour
+    when it had none). The cluster's id is its first case's id, so two reports racing to join the
+    same lone neighbour agree on it. A new case is placed before it is stored, so that it is
+    written once, with its cluster."""
     mine = signature(case.description)
     case.similarity_key = mine.to_text()
     if not case.province:

@@ -36,22 +36,33 @@ async def _citizen(session: AsyncSession, inbound: Inbound) -> Citizen:
     return citizen
 
 
-async def _conversation(session: AsyncSession, inbound: Inbound, citizen: Citizen) -> Conversation:
-    conversation = await session.scalar(
-        select(Conversation).where(Conversation.channel == inbound.channel, Conversation.chat_id == inbound.chat_id))
-    if conversation is None:
-        conversation = Conversation(channel=inbound.channel, chat_id=inbound.chat_id, citizen_id=citizen.id,
-                                    state=dialogue.START, draft={})
-        session.add(conversation)
-        await session.flush()
+async def _new_conversation(session: AsyncSession, inbound: Inbound, citizen: Citizen) -> Conversation:
+    """The chat's first message (`_known` found no conversation): a concurrent worker that created
+    it meanwhile makes the insert clash, and the turn's second try finds it."""
+    conversation = Conversation(channel=inbound.channel, chat_id=inbound.chat_id, citizen_id=citizen.id,
+                                state=dialogue.START, draft={})
+    session.add(conversation)
+    await session.flush()
     return conversation
 
 
-async def _lock_conversation(session: AsyncSession, inbound: Inbound, now: datetime) -> None:
+async def _lock_conversation(core: Core, session: AsyncSession, inbound: Inbound, now: datetime) -> None:
     """Take the conversation's row lock first: two updates of one chat (two workers, a webhook
-    burst, a double click) then run one after the other and never both open a case. On SQLite the
-    write also takes the database's write lock before anything is read."""
-    await session.execute(_lock_statement(), {"the_channel": inbound.channel, "the_chat": inbound.chat_id, "now": now})
+    burst, a double click) then run one after the other and never both open a case. SQLite needs no
+    statement for it: the turn's transaction began IMMEDIATE, as the database's one writer, before
+    it read anything (`storage.Database.transaction`); the chat's last activity is set with the
+    turn's other changes (`_touch`)."""
+    if not core.db.is_sqlite:
+        await session.execute(_lock_statement(), {"the_channel": inbound.channel, "the_chat": inbound.chat_id,
+                                                  "now": now})
+
+
+def _touch(core: Core, conversation: Conversation | None, read_at: datetime | None, now: datetime) -> None:
+    """The chat's last activity (the moderators' queue sorts by it), where no lock statement set it.
+    A turn whose dialogue already wrote the conversation moved it then (its `onupdate`); otherwise it
+    is set now, and goes out with any change still unwritten, at commit."""
+    if core.db.is_sqlite and conversation is not None and conversation.updated_at == read_at:
+        conversation.updated_at = now
 
 
 @functools.cache
@@ -72,10 +83,11 @@ class _Known:
     seen: bool              # this very update was stored before (a redelivery)
     staff_id: int | None    # the chat is a staff member's linked chat
     waiting: bool           # some earlier message to the chat is still in its outbox
+    last_buttons: list[Any]  # the buttons of the chat's last message out (read for a button press only)
 
 
 @functools.cache
-def _known_statement() -> Select[Any]:
+def _known_statement(pressed: bool) -> Select[Any]:
     channel: BindParameter[str] = bindparam("channel")
     chat_id: BindParameter[str] = bindparam("chat_id")
     update_id: BindParameter[str | None] = bindparam("update_id")
@@ -83,28 +95,42 @@ def _known_statement() -> Select[Any]:
     staff = select(StaffLink.staff_id).where(StaffLink.channel == channel, StaffLink.chat_id == chat_id)
     waiting = exists().where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id,
                              OutboxItem.status == OutboxStatus.PENDING)
-    return select(Conversation, seen, staff.scalar_subquery(), waiting).where(
-        Conversation.channel == channel, Conversation.chat_id == chat_id)
+    columns: list[Any] = [Conversation, seen, staff.scalar_subquery(), waiting]
+    if pressed:   # the button is nearly always on the last message out: its label costs no statement of its own
+        columns.append(select(Message.buttons).where(
+            Message.conversation_id == Conversation.id, Message.direction == Direction.OUT)
+            .order_by(Message.id.desc()).limit(1).scalar_subquery())
+    return select(*columns).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
 
 
 async def _known(session: AsyncSession, inbound: Inbound) -> _Known:
     params = {"channel": inbound.channel, "chat_id": inbound.chat_id, "update_id": inbound.update_id}
-    row = (await session.execute(_known_statement(), params)).first()
+    pressed = inbound.kind is InboundKind.BUTTON
+    row = (await session.execute(_known_statement(pressed), params)).first()
     if row is None:   # a new chat: no update of it can have been stored, and no staff member linked it
-        return _Known(None, False, None, False)
-    return _Known(row[0], inbound.update_id is not None and bool(row[1]), row[2], bool(row[3]))
+        return _Known(None, False, None, False, [])
+    return _Known(row[0], inbound.update_id is not None and bool(row[1]), row[2], bool(row[3]),
+                  (row[4] or []) if pressed else [])
 
 
-async def _pressed_label(session: AsyncSession, conversation: Conversation, data: str) -> str:
+def _label_in(buttons: list[Any], data: str) -> str | None:
+    for row in buttons or []:
+        for button in row:
+            if button.get("value") == data:
+                return str(button.get("label", data))
+    return None
+
+
+async def _pressed_label(session: AsyncSession, known: _Known, conversation: Conversation, data: str) -> str:
     """What the citizen saw on the button they pressed, for a transcript people can read."""
+    if (label := _label_in(known.last_buttons, data)) is not None:
+        return label
     recent = (await session.scalars(   # the buttons only: twenty whole messages cost a turn more CPU
         select(Message.buttons).where(Message.conversation_id == conversation.id, Message.direction == Direction.OUT)
         .order_by(Message.id.desc()).limit(20))).all()
     for buttons in recent:
-        for row in buttons or []:
-            for button in row:
-                if button.get("value") == data:
-                    return str(button.get("label", data))
+        if (label := _label_in(buttons, data)) is not None:
+            return label
     return data
 
 
@@ -139,21 +165,23 @@ async def _dispatch(turn: Turn, staff_id: int | None) -> None:
 
 async def _handle_once(core: Core, inbound: Inbound, early: dict[str, asyncio.Future[Analysis]]) -> InboundResult:
     async with core.db.transaction() as session:
-        await _lock_conversation(session, inbound, core.clock())
+        now = core.clock()
+        await _lock_conversation(core, session, inbound, now)
         known = await _known(session, inbound)
         if known.seen:
             return InboundResult(duplicate=True)
         conversation = known.conversation
+        read_at = conversation.updated_at if conversation is not None else None
         if conversation is not None and conversation.citizen.external_id == inbound.user_id:
             citizen = conversation.citizen   # loaded with the conversation
         else:
             citizen = await _citizen(session, inbound)
-            conversation = await _conversation(session, inbound, citizen)
+            conversation = conversation or await _new_conversation(session, inbound, citizen)
         pressed = inbound.kind is InboundKind.BUTTON
         message = Message(
             conversation_id=conversation.id, channel=inbound.channel, direction=Direction.IN,
             author=f"citizen:{citizen.id}", kind=_message_kind(inbound),
-            text=await _pressed_label(session, conversation, inbound.data or "") if pressed else inbound.text,
+            text=await _pressed_label(session, known, conversation, inbound.data or "") if pressed else inbound.text,
             buttons=[[{"label": "", "value": inbound.data}]] if pressed else [],
             platform_update_id=inbound.update_id, platform_message_id=inbound.message_id, created_at=inbound.at,
         )
@@ -164,6 +192,7 @@ async def _handle_once(core: Core, inbound: Inbound, early: dict[str, asyncio.Fu
         if inbound.photo and citizen.consent_at is not None:   # nothing is kept before consent
             record_photo(session, message, inbound.photo)
         queued = turn.flush(case_id=message.case_id)
+        _touch(core, known.conversation, read_at, now)   # last: it goes out with the dialogue's own update at commit
         result = InboundResult(duplicate=False, queued=len(queued))
         outbox = [item for item in session.new if isinstance(item, OutboxItem) and item.channel == inbound.channel]
         if (lease := core.signal.handover_lease(inbound.channel)) is not None:

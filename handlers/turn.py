@@ -16,7 +16,7 @@ from handlers.outbox import queue_message
 from handlers.texts import render
 from handlers.types import Button, Inbound, Reply
 from nlu import Analysis
-from storage import Citizen, Conversation, Message
+from storage import Case, Citizen, Conversation, Message
 
 Rows = tuple[tuple[tuple[str, ButtonData], ...], ...]
 
@@ -36,6 +36,9 @@ class Turn:
     _draft: Draft | None = field(default=None, init=False, repr=False)
     _analyses: dict[str, Analysis] = field(default_factory=dict, init=False, repr=False)
     _abuse_noted: bool = field(default=False, init=False, repr=False)
+    # cases this turn opened, held until it ends: the session's identity map holds objects weakly,
+    # and the staff notices' flush hook would otherwise read a dropped case back from the database
+    opened: list[Case] = field(default_factory=list, init=False, repr=False)
 
     # --- the draft: the only place that reads or writes conversation.draft ---------------------
 

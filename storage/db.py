@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.sqlite_driver import one_hop_dbapi
+from storage.sqlite_driver import begin_immediately, one_hop_dbapi
 
 
 @dataclass
@@ -37,7 +37,8 @@ class Database:
         SQLite has one writer at a time; queueing this process's writers here is fairer and far
         faster under load than letting them sleep in SQLite's busy handler. A `background` writer
         (bookkeeping nobody waits for, such as recording deliveries) lets the writers already
-        queued go first: a citizen's turn should not wait behind it.
+        queued go first: a citizen's turn should not wait behind it. On SQLite the transaction
+        begins IMMEDIATE: it is the database's one writer from its first statement on.
         """
         async with contextlib.AsyncExitStack() as stack:
             # the session is opened outside the writer's turn and closed after it: closing hands the
@@ -48,6 +49,9 @@ class Database:
                     await self._after_queued_writers()
                 await stack.enter_async_context(self._writer)
             await stack.enter_async_context(session.begin())
+            if self.is_sqlite:   # the write lock before the first read, in the first statement's trip
+                connection = await session.connection()
+                begin_immediately((await connection.get_raw_connection()).dbapi_connection)
             yield session
 
     async def _after_queued_writers(self, rounds: int = 3) -> None:

@@ -32,13 +32,15 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-__all__ = ["one_hop_dbapi"]
+__all__ = ["begin_immediately", "one_hop_dbapi"]
 
 _Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
-    """In aiosqlite's thread: the whole statement, start to finish."""
+def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool, immediate: bool) -> _Outcome:
+    """In aiosqlite's thread: the whole statement, start to finish (after BEGIN IMMEDIATE, when asked)."""
+    if immediate and not connection._conn.in_transaction:
+        connection._conn.execute("BEGIN IMMEDIATE")
     cursor: sqlite3.Cursor = connection._conn.cursor()
     try:
         if many:
@@ -90,8 +92,11 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         pass
 
     async def _call(self, operation: str, parameters: Any, many: bool) -> None:
-        async with self._adapt_connection._execute_mutex:
-            outcome: _Outcome = await self._connection._execute(_run, self._connection, operation, parameters, many)
+        adapt: _OneHopConnection = self._adapt_connection  # type: ignore[assignment]
+        immediate, adapt._immediate = adapt._immediate, False
+        async with adapt._execute_mutex:
+            outcome: _Outcome = await self._connection._execute(_run, self._connection, operation, parameters, many,
+                                                                immediate)
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 
@@ -115,8 +120,29 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_immediate",)
     _cursor_cls = OneHopCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._immediate = False   # the next statement opens the transaction with BEGIN IMMEDIATE
+
+    def commit(self) -> None:
+        self._immediate = False
+        super().commit()
+
+    def rollback(self) -> None:
+        self._immediate = False
+        super().rollback()
+
+
+def begin_immediately(dbapi_connection: Any) -> None:
+    """Open this connection's next transaction with BEGIN IMMEDIATE, in the same trip as its first
+    statement: the transaction holds SQLite's write lock before it reads anything, so what it read
+    cannot change before it writes (no SQLITE_BUSY on upgrading from reader to writer), without a
+    statement of its own. A connection of another driver is left as it is."""
+    if isinstance(dbapi_connection, _OneHopConnection):
+        dbapi_connection._immediate = True
 
 
 class _OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -241,3 +241,33 @@ async def test_a_commune_and_province_in_answer_to_the_province_question_are_bot
     assert "tỉnh/thành phố nào" in await chat.say("lúa nhà tôi bị sâu cuốn lá phá hết, phun thuốc không ăn thua")
     reply = await chat.say("xã Tiên Du, Bắc Ninh")
     assert "xã/phường nào" not in reply and "liên hệ với bạn" in reply
+
+
+async def _last_in(core: Core) -> Message:
+    async with core.db.sessions() as session:
+        message = await session.scalar(select(Message).where(Message.direction == "in").order_by(Message.id.desc()))
+        assert message is not None
+        return message
+
+
+async def test_a_button_pressed_on_an_older_message_is_written_as_its_label(core: Core) -> None:
+    """The transcript shows what the citizen saw on the button, also when other messages came after it."""
+    chat = CoreChat(core)
+    await chat.say("/start")
+    label = next(b.label for r in chat.received for row in r.buttons for b in row if b.value == "consent:yes")
+    await chat.say("/help")   # the bot answers without buttons: the consent question is no longer the last
+    await chat.press("consent:yes")
+    assert (await _last_in(core)).text == label
+
+
+async def test_every_message_moves_the_chats_last_activity(core: Core) -> None:
+    """The moderators' queue sorts chats by their last activity: a message that changes nothing
+    else in the dialogue still counts."""
+    chat = CoreChat(core)
+    await chat.say("/start")
+    later = datetime.now(UTC) + timedelta(days=3)
+    core.clock = lambda: later
+    await chat.say("/help")
+    async with core.db.sessions() as session:
+        conversation = await session.scalar(select(Conversation))
+        assert conversation is not None and conversation.updated_at == later

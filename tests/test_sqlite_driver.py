@@ -91,3 +91,40 @@ async def test_a_broken_rule_is_an_integrity_error_and_the_transaction_rolls_bac
             assert (await session.scalars(select(Note.key))).all() == ["a"]
     finally:
         await db.dispose()
+
+
+def _other_process_can_write(path: Path) -> bool:
+    """What another process (a CLI command) sees: may it write now, without waiting?"""
+    import sqlite3
+
+    other = sqlite3.connect(path, timeout=0)
+    try:
+        other.execute("INSERT INTO note (key, body) VALUES ('other', 'x')")
+        other.rollback()
+        return True
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return False
+    finally:
+        other.close()
+
+
+async def test_a_write_transaction_holds_the_write_lock_from_its_first_read(tmp_path: Path) -> None:
+    """BEGIN IMMEDIATE rides with the first statement: what the transaction reads cannot change
+    before it writes, and no lock statement of its own is needed."""
+    path = tmp_path / "lock.db"
+    db = create_database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with db.transaction() as session:
+            await session.run_sync(lambda s: Base.metadata.create_all(s.connection()))
+        async with db.transaction() as session:
+            assert (await session.scalars(select(Note))).all() == []   # a read, nothing written yet
+            assert not _other_process_can_write(path)
+        assert _other_process_can_write(path)
+        async with db.transaction():
+            pass   # no statement: nothing begun, nothing left over for the connection's next user
+        async with db.sessions() as session:   # a plain reading session stays a reader
+            assert (await session.scalars(select(Note))).all() == []
+            assert _other_process_can_write(path)
+    finally:
+        await db.dispose()
