@@ -278,26 +278,26 @@ def create_app(runtime: Runtime) -> FastAPI:
             await runtime.stop()
 
     https_only = (runtime.settings.public_url or "").startswith("https://")
+    routers = [webchat_router(runtime.core, ChatIdentity(session_secret(runtime.settings), https_only=https_only))]
+    if runtime.telegram is not None and runtime.settings.telegram_mode == "webhook":
+        routers.append(runtime.telegram.webhook_router(runtime.webhook_secret))
+    if runtime.zalo is not None and runtime.settings.zalo_mode == "webhook":
+        routers.append(runtime.zalo.webhook_router(runtime.zalo_webhook_secret))
+    if runtime.zalo_oa is not None:
+        routers.append(runtime.zalo_oa.webhook_router())
     app = create_web_app(runtime.core, session_secret(runtime.settings), https_only=https_only, lifespan=lifespan,
                          public_url=runtime.settings.public_url,
-                         open311_api_keys=runtime.settings.open311_api_keys)
+                         open311_api_keys=runtime.settings.open311_api_keys, channel_routers=routers)
     app.state.media = runtime.media
     app.state.telegram_bot_username = runtime.settings.telegram_bot_username  # staff link deep links
     app.state.board = runtime.board
     app.state.model_paths = model_registry.default_paths(runtime.settings.nlu_model_path,
                                                          Path(runtime.settings.config_path).resolve().parent / "var")
-    app.include_router(webchat_router(runtime.core, ChatIdentity(session_secret(runtime.settings),
-                                                                 https_only=https_only)))
     app.state.channels["web"] = ChannelHealth("web", state="up")  # served by this very app
     if runtime.telegram is not None:
         app.state.channels["telegram"] = runtime.telegram.health
-        if runtime.settings.telegram_mode == "webhook":
-            app.include_router(runtime.telegram.webhook_router(runtime.webhook_secret))
     if runtime.zalo is not None:
         app.state.channels["zalo"] = runtime.zalo.health
-        if runtime.settings.zalo_mode == "webhook":
-            app.include_router(runtime.zalo.webhook_router(runtime.zalo_webhook_secret))
     if runtime.zalo_oa is not None:
         app.state.channels["zalo_oa"] = runtime.zalo_oa.health
-        app.include_router(runtime.zalo_oa.webhook_router())
     return app
