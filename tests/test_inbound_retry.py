@@ -38,3 +38,24 @@ async def test_a_real_bug_is_not_retried(core: Core, monkeypatch: pytest.MonkeyP
         await deliver_inbound(core, Inbound(channel="test", chat_id="r", user_id="r", kind=InboundKind.TEXT,
                                             text="/help", update_id="retry-2"))
     assert calls == 1
+
+
+async def test_a_new_chats_first_two_messages_at_once_make_one_conversation(core: Core) -> None:
+    """Two workers take a new chat's first two updates at the same moment: both find no
+    conversation and create it; the unique key lets one win and the other's second try finds it."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from handlers import handle_inbound
+    from storage import Citizen, Conversation, Message
+
+    first, second = (Inbound(channel="telegram", chat_id="9001", user_id="9001", kind=InboundKind.TEXT,
+                             text=text, update_id=f"9001:{n}") for n, text in enumerate(["/start", "xin chào"]))
+    results = await asyncio.gather(handle_inbound(core, first), handle_inbound(core, second))
+    assert [r.duplicate for r in results] == [False, False]
+    async with core.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Conversation)) == 1
+        assert await session.scalar(select(func.count()).select_from(Citizen)) == 1
+        stored = (await session.scalars(select(Message.text).where(Message.direction == "in"))).all()
+        assert sorted(stored) == ["/start", "xin chào"]
