@@ -1,12 +1,16 @@
 """A brief database outage delays a citizen's message; it does not lose it."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 import bot.inbound as inbound_module
 from bot.inbound import deliver_inbound
-from handlers import Core, Inbound, InboundKind
+from handlers import Core, Inbound, InboundKind, handle_inbound
+from storage import Citizen, Conversation, Message
 
 
 async def test_a_locked_database_is_waited_out(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,13 +47,6 @@ async def test_a_real_bug_is_not_retried(core: Core, monkeypatch: pytest.MonkeyP
 async def test_a_new_chats_first_two_messages_at_once_make_one_conversation(core: Core) -> None:
     """Two workers take a new chat's first two updates at the same moment: both find no
     conversation and create it; the unique key lets one win and the other's second try finds it."""
-    import asyncio
-
-    from sqlalchemy import func, select
-
-    from handlers import handle_inbound
-    from storage import Citizen, Conversation, Message
-
     first, second = (Inbound(channel="telegram", chat_id="9001", user_id="9001", kind=InboundKind.TEXT,
                              text=text, update_id=f"9001:{n}") for n, text in enumerate(["/start", "xin chào"]))
     results = await asyncio.gather(handle_inbound(core, first), handle_inbound(core, second))
