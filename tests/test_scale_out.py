@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -277,6 +278,47 @@ def refusals_by_fault(refusals: list[tuple[float, str]], events: list[tuple[floa
     return dict(sorted(counts.items()))
 
 
+class Stalls:
+    """Pauses of this test's process, which also runs the fake Bot API: the fake stamps a send when
+    it handles it, so a pause here bunches sends that left the bot apart. Counted beside the
+    flood-control 429s, it tells a pause of the fake from a burst of the bot's."""
+
+    def __init__(self, threshold: float = 0.1) -> None:
+        self.threshold = threshold
+        self.pauses: list[tuple[float, float]] = []   # (when it ended, seconds)
+        self.gc_pauses: list[tuple[float, float]] = []   # full collections: (when it ended, seconds)
+        self._gc_start = 0.0
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._gc_start = time.monotonic()
+        else:
+            self.gc_pauses.append((time.monotonic(), time.monotonic() - self._gc_start))
+
+    async def watch(self, tick: float = 0.01) -> None:
+        gc.callbacks.append(self._on_gc)
+        try:
+            while True:
+                before = time.monotonic()
+                await asyncio.sleep(tick)
+                late = time.monotonic() - before - tick
+                if late > self.threshold:
+                    self.pauses.append((time.monotonic(), late))
+        finally:
+            gc.callbacks.remove(self._on_gc)
+
+    def summary(self, refusals: list[tuple[float, str]], started: float, window: float = 1.0) -> dict[str, Any]:
+        after = sum(1 for at, _ in refusals if any(0 <= at - end <= window for end, _ in self.pauses))
+        return {"pauses_over_100ms": len(self.pauses),
+                "pauses_ms_at_s": [(round(1000 * d), round(end - started, 1)) for end, d in self.pauses][:20],
+                "longest_pause_ms": round(1000 * max((d for _, d in self.pauses), default=0.0)),
+                "full_gc": len(self.gc_pauses),
+                "longest_full_gc_ms": round(1000 * max((d for _, d in self.gc_pauses), default=0.0)),
+                "429_flood_control_within_1s_of_a_pause": after}
+
+
 def compare(delivered: list[tuple[int, int, str]], written: list[str], lost: set[int], kills: list[Kill],
             repeats: Repeats) -> None:
     """Walk one chat's deliveries (log index, message id, text) against the replies the database
@@ -355,6 +397,8 @@ async def test_a_burst_of_citizens_loses_doubles_and_reorders_nothing_when_worke
     kills: list[Kill] = []
     events: list[tuple[float, str]] = []   # when each fault began
     started = time.monotonic()
+    stalls = Stalls()
+    watching = asyncio.ensure_future(stalls.watch())
     burst = asyncio.gather(*(platform.citizen(u) for u in users))
 
     async def faults() -> None:
@@ -371,15 +415,18 @@ async def test_a_burst_of_citizens_loses_doubles_and_reorders_nothing_when_worke
             await asyncio.sleep(chaos.slow_seconds + 1)   # a slow send of the dead worker's is carried out late
             kills.append(Kill(before, len(server.calls)))
 
-    await asyncio.gather(burst, faults())
-    burst_seconds = time.monotonic() - started
-    assert sorted(platform.finished) == users, "every citizen finished a report"
+    try:
+        await asyncio.gather(burst, faults())
+        burst_seconds = time.monotonic() - started
+        assert sorted(platform.finished) == users, "every citizen finished a report"
 
-    for _ in range(400):   # the last replies may still be on their way
-        result = await stored(deployment.env["DATABASE_URL"])
-        if result["outbox"]["pending"] == 0:
-            break
-        await asyncio.sleep(0.3)
+        for _ in range(400):   # the last replies may still be on their way
+            result = await stored(deployment.env["DATABASE_URL"])
+            if result["outbox"]["pending"] == 0:
+                break
+            await asyncio.sleep(0.3)
+    finally:
+        watching.cancel()
     assert result["outbox"]["pending"] == 0, "every reply was delivered"
     assert result["outbox"]["failed"] == 0, "and none given up"
 
@@ -418,6 +465,9 @@ async def test_a_burst_of_citizens_loses_doubles_and_reorders_nothing_when_worke
         "429_chaos": chaos.counts["429"], "500": chaos.counts["500"],
         "slow": chaos.counts["slow"], "dropped": chaos.counts["drop"],
         "kills": deployment.kills, "redis_restarts": deployment.redis_restarts,
+        "test_process": stalls.summary(flood.refusals, started),
+        "faults_at_s": [(f, round(at - started, 1)) for at, f in events],
+        "429_flood_control_at_s": [round(at - started, 1) for at, _ in flood.refusals][:40],
     }
     report(summary, deployment.folder, capsys)
 
