@@ -46,10 +46,11 @@ def banner(runtime_settings: Settings, demo: list[DemoLogin], telegram: str,
 async def cmd_run(settings: Settings) -> int:
     import uvicorn
 
-    from bot.runtime import build_runtime, create_app
+    from bot.runtime import build_runtime, create_app, freeze_startup_heap
 
     runtime = await build_runtime(settings)
     app = create_app(runtime)
+    freeze_startup_heap()
     # Open chat and console pages hold server-push streams: a stop waits 3 s for them, not forever.
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                                            timeout_graceful_shutdown=3))

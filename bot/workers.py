@@ -67,13 +67,14 @@ def worker_main(sock: socket.socket, index: int, count: int) -> None:
 async def _serve(settings: Settings, sock: socket.socket) -> None:
     import uvicorn
 
-    from bot.runtime import build_runtime, create_app
+    from bot.runtime import build_runtime, create_app, freeze_startup_heap
     from handlers import load_built
 
     port = await asyncio.to_thread(load_built, settings.nlu_model_path)
     runtime = await build_runtime(settings, nlu=port, progress=log.info, prepare=False)
     # a request stuck waiting for Redis (a chat lock) must not hold the worker past SIGTERM for ever
     server = uvicorn.Server(uvicorn.Config(create_app(runtime), log_level="warning", timeout_graceful_shutdown=3))
+    freeze_startup_heap()
     await server.serve(sockets=[sock])
 
 

@@ -55,3 +55,34 @@ def test_the_cli_offers_exactly_the_roles_the_database_knows() -> None:
     from storage import StaffRole
 
     assert set(ROLES) == {r.value for r in StaffRole}
+
+
+FREEZE_PROBE = """
+import asyncio, gc
+from bot.runtime import build_runtime, create_app, freeze_startup_heap
+from handlers import Settings
+
+async def main() -> None:
+    runtime = await build_runtime(Settings(), progress=lambda _m: None)
+    create_app(runtime)
+    walked_before = len(gc.get_objects())
+    frozen = freeze_startup_heap()
+    print(walked_before, frozen, len(gc.get_objects()))
+    await runtime.core.db.dispose()
+
+asyncio.run(main())
+"""
+
+
+def test_a_serving_process_takes_its_start_up_heap_out_of_the_collectors_walks(tmp_path: Path,
+                                                                            nlu_model_path: Path) -> None:
+    """`langnghe run` and every worker freeze what start-up built: a full collection then walks
+    only what came after, instead of pausing the event loop to walk the whole model and app."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'heap.db'}", "DEMO": "false",
+           "NLU_MODEL_PATH": str(nlu_model_path), "MEDIA_DIR": str(tmp_path / "media"), "PYTHONPATH": str(ROOT)}
+    probe = subprocess.run([sys.executable, "-c", FREEZE_PROBE], cwd=tmp_path, env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert probe.returncode == 0, probe.stderr
+    walked_before, frozen, walked_after = map(int, probe.stdout.split())
+    assert frozen > 100_000 and frozen >= walked_before * 0.9, "the model and the app are frozen"
+    assert walked_after < walked_before / 100, "a full collection no longer walks them"
