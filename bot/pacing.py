@@ -21,6 +21,11 @@ LATE = 0.1   # seconds a send may leave after its bot slot before the slot is bo
 LATE_REBOOKS = 3   # then it leaves anyway: a 429 is honoured like any other
 
 
+class ClaimRunsOut(Exception):  # noqa: N818 (a situation, not a failure)
+    """The send's slot falls after the sender's claim on the message ends: by then another worker
+    may have claimed it, so it must not go; the sender hands it back instead."""
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Intervals are seconds between sends once a burst is used up; a burst of 1 means none."""
@@ -88,19 +93,30 @@ class RateLimiter(ABC):
         """Book sends made before this limiter existed: (chat, seconds ago). Buckets kept in this
         process start full, but a restarted process's last sends still count at the platform."""
 
-    async def wait(self, chat_id: str) -> None:
+    async def wait(self, chat_id: str, until: float | None = None) -> None:
         """Sleep until both buckets allow a send. A bot slot woken late (a busy event loop runs
         the timers of a whole stall at once) is booked again: sends booked apart must not leave
-        together. The missed slot stays spent, which only slows the bot down."""
+        together. The missed slot stays spent, which only slows the bot down.
+
+        `until` (this limiter's clock): raise `ClaimRunsOut` instead of sending after it, checked
+        on every slot booked and on waking, the last moment before the platform is called."""
         if (pause := await self.reserve_chat(chat_id)) > 0:
+            self._check(until, self.clock() + pause)
             await self.sleep(pause)
         for _ in range(LATE_REBOOKS):
             pause = await self.reserve_bot()
             due = self.clock() + pause
+            self._check(until, due)
             if pause > 0:
                 await self.sleep(pause)
             if self.clock() - due <= LATE:
-                return
+                break
+        self._check(until, self.clock())
+
+    @staticmethod
+    def _check(until: float | None, at: float) -> None:
+        if until is not None and at > until:
+            raise ClaimRunsOut(f"the send's slot is {at - until:.2f} s after its claim ends")
 
 
 class Pacer(RateLimiter):

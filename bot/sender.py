@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Protocol
 
 from bot.locks import ChatLocks, LocalChatLocks
+from bot.pacing import ClaimRunsOut
 from handlers import (
     Core,
     Outgoing,
@@ -51,8 +53,9 @@ class Undeliverable(Exception):
 class Deliverer(Protocol):
     channel: str
 
-    async def deliver(self, item: Outgoing) -> str | None:
-        """Send one message; return the platform's message id."""
+    async def deliver(self, item: Outgoing, until: float | None = None) -> str | None:
+        """Send one message; return the platform's message id. Raise `ClaimRunsOut` rather than
+        start it after `until` (time.monotonic()), when the sender's claim on it ends."""
 
 
 MarkSent = Callable[[int, "str | None"], Awaitable[None]]
@@ -105,7 +108,7 @@ async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], 
     sends them; past `hold` the rest go back to the outbox, in order, for whoever claims next.
     """
     chat_id = items[0].chat_id
-    until = None if hold is None else asyncio.get_running_loop().time() + hold
+    until = None if hold is None else time.monotonic() + hold
     try:
         async with locks(chat_id):
             ids = [i.outbox_id for i in items]
@@ -115,11 +118,15 @@ async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], 
             record = book.add if book is not None else functools.partial(_mark_sent_now, core)
             try:
                 for n, item in enumerate(queued):
-                    if n and until is not None and asyncio.get_running_loop().time() > until:
+                    if n and until is not None and time.monotonic() > until:
                         await release(core.db, [i.outbox_id for i in queued[n:]])
                         return
-                    if not await _deliver_one(core, deliverer, item, record):
-                        await release(core.db, [i.outbox_id for i in queued[n + 1:]])
+                    try:
+                        if not await _deliver_one(core, deliverer, item, record, until):
+                            await release(core.db, [i.outbox_id for i in queued[n + 1:]])
+                            return
+                    except ClaimRunsOut:   # its slot came too late: this one goes back too, untried
+                        await release(core.db, [i.outbox_id for i in queued[n:]])
                         return
             finally:
                 if book is not None:   # recorded before the lock goes: the next holder must see them sent
@@ -129,13 +136,16 @@ async def deliver_chat(core: Core, deliverer: Deliverer, items: list[Outgoing], 
         await release(core.db, [i.outbox_id for i in items])
 
 
-async def _deliver_one(core: Core, deliverer: Deliverer, item: Outgoing, sent: MarkSent) -> bool:
+async def _deliver_one(core: Core, deliverer: Deliverer, item: Outgoing, sent: MarkSent,
+                       until: float | None = None) -> bool:
     """True when the chat may go on to its next message."""
     try:
-        platform_id = await deliverer.deliver(item)
+        platform_id = await deliverer.deliver(item, until)
     except RetryLater as exc:
         await mark_retry(core.db, item.outbox_id, str(exc), exc.delay)
         return False
+    except ClaimRunsOut:
+        raise
     except Undeliverable as exc:
         log.warning("outbox %s undeliverable: %s", item.outbox_id, exc)
         await mark_failed(core.db, item.outbox_id, str(exc))

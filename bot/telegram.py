@@ -227,13 +227,14 @@ class TelegramChannel:
         with contextlib.suppress(TelegramAPIError, TelegramNetworkError):  # the press is stored: that is what counts
             await query.answer()
 
-    async def deliver(self, item: Outgoing) -> str | None:
+    async def deliver(self, item: Outgoing, until: float | None = None) -> str | None:
         chunks = split_text(item.text) or ["…"]
         sent_id: str | None = None
         try:
             for i, chunk in enumerate(chunks):
                 markup = keyboard(item) if i == len(chunks) - 1 else None
-                await self.pacer.wait(item.chat_id)
+                # only the first part can be handed back: once one part is out, the rest follow it
+                await self.pacer.wait(item.chat_id, until if i == 0 else None)
                 sent = await self.bot.send_message(chat_id=int(item.chat_id), text=chunk, reply_markup=markup)
                 sent_id = str(sent.message_id)
         except TelegramRetryAfter as exc:

@@ -198,11 +198,11 @@ class ZaloBotChannel:
         return router
 
     # -- outbound ----------------------------------------------------------------------------
-    async def deliver(self, item: Outgoing) -> str | None:
+    async def deliver(self, item: Outgoing, until: float | None = None) -> str | None:
         sent_id: str | None = None
         text = item.text if self.capabilities.buttons else numbered_text(item)
-        for chunk in split_utf16(text, self.capabilities.max_text) or ["…"]:
-            await self.pacer.wait(item.chat_id)
+        for i, chunk in enumerate(split_utf16(text, self.capabilities.max_text) or ["…"]):
+            await self.pacer.wait(item.chat_id, until if i == 0 else None)   # a started message is finished
             try:
                 result = await self.call("sendMessage", chat_id=item.chat_id, text=chunk)
             except ZaloApiError as exc:

@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse
 
 from bot.channel import ZALO_OA, Capabilities, ChatLocks, LocalChatLocks, take_inbound
 from bot.media_fetch import download_capped
+from bot.pacing import ClaimRunsOut
 from bot.sender import RetryLater, Undeliverable
 from bot.text_only import numbered_text, split_utf16
 from handlers import Core, Inbound, InboundKind, Outgoing, last_inbound_at
@@ -199,10 +200,12 @@ class ZaloOaChannel:
         return router
 
     # -- outbound ----------------------------------------------------------------------------
-    async def deliver(self, item: Outgoing) -> str | None:
+    async def deliver(self, item: Outgoing, until: float | None = None) -> str | None:
         last = await last_inbound_at(self.core.db, CHANNEL, item.chat_id)
         if last is None or self.core.clock() - last > WINDOW:
             raise Undeliverable(OUTSIDE_WINDOW)
+        if until is not None and time.monotonic() > until:   # no pacing here: the claim is checked once
+            raise ClaimRunsOut("the claim ended before the send")
         sent_id: str | None = None
         text = item.text if self.capabilities.buttons else numbered_text(item)
         for chunk in split_utf16(text, self.capabilities.max_text) or ["…"]:

@@ -110,7 +110,7 @@ async def test_a_chat_task_gives_back_what_it_could_not_send_within_its_hold(cor
         channel = "push"
         sent: list[int] = []
 
-        async def deliver(self, item: Outgoing) -> str:
+        async def deliver(self, item: Outgoing, until: float | None = None) -> str:
             self.sent.append(item.outbox_id)
             return f"m-{item.outbox_id}"
 
@@ -123,3 +123,42 @@ async def test_a_chat_task_gives_back_what_it_could_not_send_within_its_hold(cor
     assert [i.outbox_id for i in again] == [i.outbox_id for i in claimed[1:]], "the rest are due again, in order"
     await deliver_chat(core, platform, again, LocalChatLocks())
     assert platform.sent == [i.outbox_id for i in claimed]
+
+
+
+async def test_a_send_whose_slot_comes_after_the_claim_ends_goes_back_untried(core: Core) -> None:
+    """The pacer may hold a send for seconds (the bot's whole backlog is ahead of it). If its slot
+    falls after the sender's hold, the message and those after it go back to the outbox in order,
+    untried, instead of leaving when another worker may already have claimed them."""
+    import time
+
+    from bot.locks import LocalChatLocks
+    from bot.pacing import TELEGRAM_LIMITS, Pacer
+    from bot.sender import deliver_chat
+    from handlers import Outgoing
+
+    class Platform:
+        channel = "push"
+
+        def __init__(self) -> None:   # the bot's bucket is spent for the next 5 seconds
+            self.pacer = Pacer.for_limits(TELEGRAM_LIMITS, spent_until=time.monotonic() + 5)
+            self.sent: list[int] = []
+
+        async def deliver(self, item: Outgoing, until: float | None = None) -> str:
+            await self.pacer.wait(item.chat_id, until)
+            self.sent.append(item.outbox_id)
+            return f"m-{item.outbox_id}"
+
+    await queue_replies(core, ["late", "late"])
+    claimed = await claim_pending(core.db, "push")
+    platform = Platform()
+    started = time.monotonic()
+    await deliver_chat(core, platform, claimed, LocalChatLocks(), hold=1.0)
+    assert platform.sent == [], "nothing left after its claim"
+    assert time.monotonic() - started < 1.0, "and nothing waited for a slot it could not use"
+    again = await claim_pending(core.db, "push")
+    assert [i.outbox_id for i in again] == [i.outbox_id for i in claimed], "both are due again, in order"
+    async with core.db.sessions() as session:
+        tries = (await session.scalars(select(OutboxItem.attempts).where(
+            OutboxItem.id.in_([i.outbox_id for i in claimed])))).all()
+    assert tries == [0, 0], "handed back, not failed"

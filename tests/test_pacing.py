@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.pacing import TELEGRAM_LIMITS, Limits, Pacer, book
+from bot.pacing import TELEGRAM_LIMITS, ClaimRunsOut, Limits, Pacer, book
 from tests.virtual_time import VirtualTime
 
 
@@ -136,3 +136,36 @@ async def test_a_send_woken_late_by_a_stalled_loop_books_its_slot_again() -> Non
         await pacer.wait(chat)
         at.append(round(time.now - 100, 3))
     assert at == [0, 0.6, 0.7], "the late one goes when it wakes; the next keeps its distance"
+
+
+@pytest.mark.parametrize(("chat_sent", "bot_booked", "stall", "until", "leaves_at"), [
+    (False, 0, 0.0, 0.5, 0.0),     # its slot is now: it goes
+    (True, 0, 0.0, 0.5, None),     # the chat's next slot is a second away, after the claim ends
+    (False, 3, 0.0, 0.25, None),   # the bot's next slot (0.3 s) is after the claim ends
+    (False, 3, 0.0, 0.3, 0.3),     # ... and just within it
+    (False, 1, 0.5, 0.3, None),    # booked within the claim (0.1 s), but a stalled loop woke it at 0.6 s
+])
+async def test_a_send_never_leaves_after_its_claim_ends(chat_sent: bool, bot_booked: int, stall: float,
+                                                        until: float, leaves_at: float | None) -> None:
+    """A sender's claim on a message ends at its lease; past it another worker may send the same
+    message. The last word is the pacer's, just before the platform is called: a slot (or a late
+    wake-up) after `until` raises instead of sending, without sleeping for a slot it cannot use."""
+    time = VirtualTime()
+    stalls = [stall]
+
+    async def sleep(seconds: float) -> None:
+        time.now += seconds + (stalls.pop() if stalls else 0.0)
+
+    pacer = Pacer(1.0, 0.1, clock=time, sleep=sleep)
+    if chat_sent:
+        pacer.chat_delay("a")
+    for _ in range(bot_booked):   # other chats' sends booked the bot's next slots
+        pacer.bot_delay()
+    started = time.now
+    if leaves_at is None:
+        with pytest.raises(ClaimRunsOut):
+            await pacer.wait("a", until=started + until)
+        assert time.now - started <= until + stall, "it slept no longer than the stall made it"
+    else:
+        await pacer.wait("a", until=started + until)
+        assert round(time.now - started, 3) == leaves_at

@@ -115,7 +115,7 @@ class Flaky:
     def __init__(self, broken: Callable[[Outgoing], bool]) -> None:
         self.broken, self.sent = broken, []
 
-    async def deliver(self, item: Outgoing) -> str | None:
+    async def deliver(self, item: Outgoing, until: float | None = None) -> str | None:
         if self.broken(item):
             raise ValueError("unexpected")
         self.sent.append(item.chat_id)
