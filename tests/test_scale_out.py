@@ -396,6 +396,12 @@ async def test_a_burst_of_citizens_loses_doubles_and_reorders_nothing_when_worke
     users = [300_000 + n for n in range(CITIZENS)]
     kills: list[Kill] = []
     events: list[tuple[float, str]] = []   # when each fault began
+    # The fake Bot API runs in this process. After a thousand tests its heap is large, and a full
+    # collection during the burst paused it for 1.6 s in a clean-clone run: the sends that left the
+    # bot meanwhile then reached the fake's flood control together (5 refused, all at that moment).
+    # Telegram does not pause for our test runner's heap: what exists now is left out of collections.
+    gc.collect()
+    gc.freeze()
     started = time.monotonic()
     stalls = Stalls()
     watching = asyncio.ensure_future(stalls.watch())
@@ -427,6 +433,7 @@ async def test_a_burst_of_citizens_loses_doubles_and_reorders_nothing_when_worke
             await asyncio.sleep(0.3)
     finally:
         watching.cancel()
+        gc.unfreeze()
     assert result["outbox"]["pending"] == 0, "every reply was delivered"
     assert result["outbox"]["failed"] == 0, "and none given up"
 
