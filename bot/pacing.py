@@ -82,12 +82,13 @@ class RateLimiter(ABC):
         self.limits, self.sleep, self.clock = limits, sleep, clock
 
     @abstractmethod
-    async def reserve_chat(self, chat_id: str) -> float:
-        """Book the chat's next send; returns the seconds to wait before it."""
+    async def reserve_chat(self, chat_id: str, latest: float | None = None) -> float:
+        """Book the chat's next send; returns the seconds to wait before it. A slot more than
+        `latest` seconds away is not booked (its wait is returned all the same): nobody will use it."""
 
     @abstractmethod
-    async def reserve_bot(self) -> float:
-        """Book a send of the whole bot, now; returns the seconds to wait before it."""
+    async def reserve_bot(self, latest: float | None = None) -> float:
+        """Book a send of the whole bot, now; returns the seconds to wait before it (`latest` as above)."""
 
     def recall(self, sends: Iterable[tuple[str, float]]) -> None:  # noqa: B027 (shared buckets remember)
         """Book sends made before this limiter existed: (chat, seconds ago). Buckets kept in this
@@ -99,12 +100,13 @@ class RateLimiter(ABC):
         together. The missed slot stays spent, which only slows the bot down.
 
         `until` (this limiter's clock): raise `ClaimRunsOut` instead of sending after it, checked
-        on every slot booked and on waking, the last moment before the platform is called."""
-        if (pause := await self.reserve_chat(chat_id)) > 0:
+        on every slot and on waking, the last moment before the platform is called. A slot after
+        `until` is not booked: a backlog longer than the claim must not burn the bot's slots."""
+        if (pause := await self.reserve_chat(chat_id, self._left(until))) > 0:
             self._check(until, self.clock() + pause)
             await self.sleep(pause)
         for _ in range(LATE_REBOOKS):
-            pause = await self.reserve_bot()
+            pause = await self.reserve_bot(self._left(until))
             due = self.clock() + pause
             self._check(until, due)
             if pause > 0:
@@ -112,6 +114,9 @@ class RateLimiter(ABC):
             if self.clock() - due <= LATE:
                 break
         self._check(until, self.clock())
+
+    def _left(self, until: float | None) -> float | None:
+        return None if until is None else until - self.clock()
 
     @staticmethod
     def _check(until: float | None, at: float) -> None:
@@ -146,22 +151,25 @@ class Pacer(RateLimiter):
                                               self.limits.chat_tolerance)
             _, self._global_tat = book(at, self._global_tat, self.limits.global_interval, self.limits.global_tolerance)
 
-    def chat_delay(self, chat_id: str) -> float:
+    def chat_delay(self, chat_id: str, latest: float | None = None) -> float:
         now = self.clock()
-        start, self._chat_tat[chat_id] = book(now, self._chat_tat.get(chat_id, 0.0),
-                                              self.limits.per_chat_interval, self.limits.chat_tolerance)
+        start, tat = book(now, self._chat_tat.get(chat_id, 0.0), self.limits.per_chat_interval,
+                          self.limits.chat_tolerance)
+        if latest is None or start - now <= latest:
+            self._chat_tat[chat_id] = tat
         if len(self._chat_tat) > 10_000:  # forget chats whose bucket is full again
             self._chat_tat = {c: t for c, t in self._chat_tat.items() if t > now}
         return start - now
 
-    def bot_delay(self) -> float:
+    def bot_delay(self, latest: float | None = None) -> float:
         now = self.clock()
-        start, self._global_tat = book(now, self._global_tat, self.limits.global_interval,
-                                       self.limits.global_tolerance)
+        start, tat = book(now, self._global_tat, self.limits.global_interval, self.limits.global_tolerance)
+        if latest is None or start - now <= latest:
+            self._global_tat = tat
         return start - now
 
-    async def reserve_chat(self, chat_id: str) -> float:
-        return self.chat_delay(chat_id)
+    async def reserve_chat(self, chat_id: str, latest: float | None = None) -> float:
+        return self.chat_delay(chat_id, latest)
 
-    async def reserve_bot(self) -> float:
-        return self.bot_delay()
+    async def reserve_bot(self, latest: float | None = None) -> float:
+        return self.bot_delay(latest)

@@ -50,6 +50,9 @@ local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
 local missing = (ARGV[3] ~= '') and (now + tonumber(ARGV[3]) + interval + tolerance) or 0
 local tat = tonumber(redis.call('GET', KEYS[1]) or missing)
 local start = math.max(now, tat - tolerance)
+if ARGV[4] ~= '' and start - now > tonumber(ARGV[4]) then  -- too late for the caller: not booked
+  return string.format('%.6f', start - now)
+end
 tat = math.max(tat, start) + interval
 redis.call('SET', KEYS[1], string.format('%.6f', tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
 return string.format('%.6f', start - now)
@@ -195,14 +198,15 @@ class RedisPacer(RateLimiter):
         self._booked_until = 0.0   # when the last bot slot given to this worker begins (monotonic)
 
     async def _booked(self, key: str, interval: float, tolerance: float, fallback: Callable[[Pacer], float],
-                      booked_until: float = 0.0) -> float:
+                      latest: float | None, booked_until: float = 0.0) -> float:
         """`booked_until`: when this worker's last slot of the bucket begins, if known. While a slot
         is ahead the bucket's key cannot have expired, so finding it missing means Redis lost it."""
         now = time.monotonic()
         spent = self._fallback is not None or now < self._rejoined_until or booked_until > now
         ahead = f"{max(0.0, booked_until - now):.6f}" if spent else ""
         try:
-            wait = float(await self._book(keys=[key], args=[interval, tolerance, ahead]))
+            wait = float(await self._book(keys=[key], args=[interval, tolerance, ahead,
+                                                            "" if latest is None else f"{latest:.6f}"]))
         except RedisError as exc:
             if self._fallback is None:
                 log.warning("shared rate limiter unavailable (%s); pacing by this worker alone", exc)
@@ -212,14 +216,16 @@ class RedisPacer(RateLimiter):
             self._fallback, self._rejoined_until = None, now + REJOIN_SECONDS
         return wait
 
-    async def reserve_chat(self, chat_id: str) -> float:
+    async def reserve_chat(self, chat_id: str, latest: float | None = None) -> float:
         return await self._booked(f"{PREFIX}:pace:{self.name}:chat:{chat_id}", self.limits.per_chat_interval,
-                                  self.limits.chat_tolerance, lambda own: own.chat_delay(chat_id))
+                                  self.limits.chat_tolerance, lambda own: own.chat_delay(chat_id, latest), latest)
 
-    async def reserve_bot(self) -> float:
+    async def reserve_bot(self, latest: float | None = None) -> float:
         wait = await self._booked(f"{PREFIX}:pace:{self.name}", self.limits.global_interval,
-                                  self.limits.global_tolerance, Pacer.bot_delay, self._booked_until)
-        self._booked_until = max(self._booked_until, time.monotonic() + wait)
+                                  self.limits.global_tolerance, lambda own: own.bot_delay(latest), latest,
+                                  self._booked_until)
+        if latest is None or wait <= latest:   # booked
+            self._booked_until = max(self._booked_until, time.monotonic() + wait)
         return wait
 
 

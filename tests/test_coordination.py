@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import redis.asyncio as aioredis
 
-from bot.pacing import Limits
+from bot.pacing import Limits, RateLimiter
 from bot.redis_coord import RedisCoordination
 from tests.redis_server import RedisServer, redis_server
 
@@ -49,6 +49,23 @@ async def test_two_workers_share_the_bots_overall_limit(workers: tuple[RedisCoor
     a, b = (w.pacer("zalo", limits) for w in workers)
     waits = [await a.reserve_bot(), await b.reserve_bot(), await a.reserve_bot(), await b.reserve_bot()]
     assert waits == pytest.approx([0, 0, 0.5, 1.0], abs=0.2)
+
+
+@pytest.mark.parametrize("bucket", ["chat", "bot"])
+async def test_a_slot_too_late_for_its_caller_is_not_booked_for_anyone(
+        workers: tuple[RedisCoordination, RedisCoordination], bucket: str) -> None:
+    """A send whose claim ends before its slot gives the slot up: unbooked, it goes to the next
+    sender of either worker, instead of a backlog longer than the claim burning slots for nobody."""
+    limits = Limits(per_chat_interval=0.5, global_interval=0.5, chat_burst=1, global_burst=1)
+    a, b = (w.pacer("telegram", limits) for w in workers)
+
+    async def reserve(pacer: RateLimiter, latest: float | None = None) -> float:
+        return await (pacer.reserve_chat("chat-3", latest) if bucket == "chat" else pacer.reserve_bot(latest))
+
+    assert await reserve(a) == pytest.approx(0, abs=0.05)
+    assert await reserve(a, latest=0.2) == pytest.approx(0.5, abs=0.1), "the next slot is told, too late"
+    assert await reserve(b) == pytest.approx(0.5, abs=0.1), "and is still free for the other worker"
+    assert await reserve(a, latest=5.0) == pytest.approx(1.0, abs=0.1), "a slot in time is booked"
 
 
 async def test_a_wake_up_after_commit_reaches_the_other_worker(
