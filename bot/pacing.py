@@ -99,29 +99,38 @@ class RateLimiter(ABC):
         the timers of a whole stall at once) is booked again: sends booked apart must not leave
         together. The missed slot stays spent, which only slows the bot down.
 
-        `until` (this limiter's clock): raise `ClaimRunsOut` instead of sending after it, checked
-        on every slot and on waking, the last moment before the platform is called. A slot after
-        `until` is not booked: a backlog longer than the claim must not burn the bot's slots."""
-        if (pause := await self.reserve_chat(chat_id, self._left(until))) > 0:
-            self._check(until, self.clock() + pause)
+        `until` (this limiter's clock, see `from_monotonic`): raise `ClaimRunsOut` instead of
+        sending after it, checked on every slot and on waking, the last moment before the platform
+        is called. A slot after `until` is not booked, so a backlog longer than the claim burns no
+        bot slots (a chat slot booked before a refused bot slot stays used: that chat waits longer)."""
+        left = self._left(until)
+        if (pause := self._refuse_late(await self.reserve_chat(chat_id, left), left)) > 0:
             await self.sleep(pause)
         for _ in range(LATE_REBOOKS):
-            pause = await self.reserve_bot(self._left(until))
+            left = self._left(until)
+            pause = self._refuse_late(await self.reserve_bot(left), left)
             due = self.clock() + pause
-            self._check(until, due)
             if pause > 0:
                 await self.sleep(pause)
             if self.clock() - due <= LATE:
                 break
-        self._check(until, self.clock())
+        if until is not None and self.clock() > until:   # woken after the claim ended
+            raise ClaimRunsOut(f"woken {self.clock() - until:.2f} s after the claim ended")
+
+    def from_monotonic(self, until: float | None) -> float | None:
+        """A `time.monotonic()` deadline on this limiter's clock (the same clock, but in tests)."""
+        return None if until is None else self.clock() + (until - time.monotonic())
 
     def _left(self, until: float | None) -> float | None:
         return None if until is None else until - self.clock()
 
     @staticmethod
-    def _check(until: float | None, at: float) -> None:
-        if until is not None and at > until:
-            raise ClaimRunsOut(f"the send's slot is {at - until:.2f} s after its claim ends")
+    def _refuse_late(pause: float, left: float | None) -> float:
+        """A reservation refuses (does not book) a slot more than `left` seconds away; decide here
+        from the same two numbers, so a slot is never booked and then refused."""
+        if left is not None and pause > left:
+            raise ClaimRunsOut(f"the next slot is {pause - left:.2f} s after the claim ends")
+        return pause
 
 
 class Pacer(RateLimiter):

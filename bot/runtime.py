@@ -268,7 +268,7 @@ def zalo_oa_channel(settings: Settings, core: Core) -> ZaloOaChannel | None:
 
 
 def freeze_startup_heap() -> int:
-    """Move what start-up built (the NLU model, the app, SQLAlchemy's mappers: about 450,000
+    """Move what start-up built (the NLU model, the app, SQLAlchemy's mappers: about 440,000
     objects) out of the collector's reach, after one last collection; returns how many.
 
     Those objects live as long as the process, yet every full collection walked them all: under

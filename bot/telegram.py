@@ -234,7 +234,7 @@ class TelegramChannel:
             for i, chunk in enumerate(chunks):
                 markup = keyboard(item) if i == len(chunks) - 1 else None
                 # only the first part can be handed back: once one part is out, the rest follow it
-                await self.pacer.wait(item.chat_id, until if i == 0 else None)
+                await self.pacer.wait(item.chat_id, self.pacer.from_monotonic(until) if i == 0 else None)
                 sent = await self.bot.send_message(chat_id=int(item.chat_id), text=chunk, reply_markup=markup)
                 sent_id = str(sent.message_id)
         except TelegramRetryAfter as exc:

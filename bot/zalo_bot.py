@@ -202,7 +202,8 @@ class ZaloBotChannel:
         sent_id: str | None = None
         text = item.text if self.capabilities.buttons else numbered_text(item)
         for i, chunk in enumerate(split_utf16(text, self.capabilities.max_text) or ["…"]):
-            await self.pacer.wait(item.chat_id, until if i == 0 else None)   # a started message is finished
+            # a started message is finished: only its first part can go back
+            await self.pacer.wait(item.chat_id, self.pacer.from_monotonic(until) if i == 0 else None)
             try:
                 result = await self.call("sendMessage", chat_id=item.chat_id, text=chunk)
             except ZaloApiError as exc:

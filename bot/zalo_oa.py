@@ -201,11 +201,11 @@ class ZaloOaChannel:
 
     # -- outbound ----------------------------------------------------------------------------
     async def deliver(self, item: Outgoing, until: float | None = None) -> str | None:
+        if until is not None and time.monotonic() > until:   # first: past it, the row may be another's
+            raise ClaimRunsOut("the claim ended before the send")
         last = await last_inbound_at(self.core.db, CHANNEL, item.chat_id)
         if last is None or self.core.clock() - last > WINDOW:
             raise Undeliverable(OUTSIDE_WINDOW)
-        if until is not None and time.monotonic() > until:   # no pacing here: the claim is checked once
-            raise ClaimRunsOut("the claim ended before the send")
         sent_id: str | None = None
         text = item.text if self.capabilities.buttons else numbered_text(item)
         for chunk in split_utf16(text, self.capabilities.max_text) or ["…"]:

@@ -125,7 +125,6 @@ async def test_a_chat_task_gives_back_what_it_could_not_send_within_its_hold(cor
     assert platform.sent == [i.outbox_id for i in claimed]
 
 
-
 async def test_a_send_whose_slot_comes_after_the_claim_ends_goes_back_untried(core: Core) -> None:
     """The pacer may hold a send for seconds (the bot's whole backlog is ahead of it). If its slot
     falls after the sender's hold, the message and those after it go back to the outbox in order,

@@ -172,3 +172,14 @@ async def test_a_send_never_leaves_after_its_claim_ends(chat_sent: bool, bot_boo
     else:
         await pacer.wait("a", until=started + until)
         assert round(time.now - started, 3) == leaves_at
+
+
+def test_a_monotonic_deadline_lands_on_the_limiters_own_clock() -> None:
+    """The sender's claim ends on `time.monotonic()`; a limiter on another clock (virtual time in
+    tests) must see the same seconds left, not a deadline from another clock."""
+    import time as real
+
+    virtual = VirtualTime()
+    pacer = pacer_on(virtual)
+    assert pacer.from_monotonic(real.monotonic() + 2.0) == pytest.approx(virtual.now + 2.0, abs=0.05)
+    assert pacer.from_monotonic(None) is None
