@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -86,3 +88,42 @@ def test_a_serving_process_takes_its_start_up_heap_out_of_the_collectors_walks(t
     walked_before, frozen, walked_after = map(int, probe.stdout.split())
     assert frozen > 100_000 and frozen >= walked_before * 0.9, "the model and the app are frozen"
     assert walked_after < walked_before / 100, "a full collection no longer walks them"
+
+
+@pytest.mark.parametrize("entry", ["langnghe run", "a worker"])
+async def test_both_serving_entry_points_freeze_the_heap_after_building_and_before_serving(
+        entry: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The freeze only pays if it comes after the model and the app are built and before the
+    first request; `langnghe run` and each worker of `--workers N` are the two ways to serve."""
+    import socket
+    from types import SimpleNamespace
+
+    import uvicorn
+
+    import bot.runtime
+    import handlers
+    from bot.cli import cmd_run
+    from bot.workers import _serve
+    from handlers import Settings
+
+    steps: list[str] = []
+
+    async def build_runtime(*_args: object, **_kwargs: object) -> SimpleNamespace:
+        steps.append("build")
+        return SimpleNamespace(telegram=None, zalo=None, demo_logins=[])
+
+    async def serve(self: uvicorn.Server, sockets: object = None) -> None:
+        steps.append("serve")
+
+    monkeypatch.setattr(bot.runtime, "build_runtime", build_runtime)
+    monkeypatch.setattr(bot.runtime, "create_app", lambda _runtime: steps.append("app") or object())
+    monkeypatch.setattr(bot.runtime, "freeze_startup_heap", lambda: steps.append("freeze") or 0)
+    monkeypatch.setattr(handlers, "load_built", lambda _path: None)
+    monkeypatch.setattr(uvicorn.Server, "serve", serve)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    if entry == "langnghe run":
+        assert await cmd_run(settings) == 0
+    else:
+        with socket.socket() as sock:
+            await _serve(settings, sock)
+    assert steps == ["build", "app", "freeze", "serve"]
