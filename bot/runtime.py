@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from bot.coordination import Coordination, local_coordination
 from bot.media_fetch import PhotoSource, run_photo_fetcher
@@ -281,6 +281,18 @@ def freeze_startup_heap() -> int:
     return gc.get_freeze_count()
 
 
+def _channel_routers(runtime: Runtime, secret: str, https_only: bool) -> list[APIRouter]:
+    """The web chat and each channel's webhook: the routes every citizen's message comes through."""
+    routers = [webchat_router(runtime.core, ChatIdentity(secret, https_only=https_only))]
+    if runtime.telegram is not None and runtime.settings.telegram_mode == "webhook":
+        routers.append(runtime.telegram.webhook_router(runtime.webhook_secret))
+    if runtime.zalo is not None and runtime.settings.zalo_mode == "webhook":
+        routers.append(runtime.zalo.webhook_router(runtime.zalo_webhook_secret))
+    if runtime.zalo_oa is not None:
+        routers.append(runtime.zalo_oa.webhook_router())
+    return routers
+
+
 def create_app(runtime: Runtime) -> FastAPI:
     """The one ASGI app: console, APIs, web chat and (in webhook mode) Telegram's endpoint."""
 
@@ -293,16 +305,10 @@ def create_app(runtime: Runtime) -> FastAPI:
             await runtime.stop()
 
     https_only = (runtime.settings.public_url or "").startswith("https://")
-    routers = [webchat_router(runtime.core, ChatIdentity(session_secret(runtime.settings), https_only=https_only))]
-    if runtime.telegram is not None and runtime.settings.telegram_mode == "webhook":
-        routers.append(runtime.telegram.webhook_router(runtime.webhook_secret))
-    if runtime.zalo is not None and runtime.settings.zalo_mode == "webhook":
-        routers.append(runtime.zalo.webhook_router(runtime.zalo_webhook_secret))
-    if runtime.zalo_oa is not None:
-        routers.append(runtime.zalo_oa.webhook_router())
-    app = create_web_app(runtime.core, session_secret(runtime.settings), https_only=https_only, lifespan=lifespan,
-                         public_url=runtime.settings.public_url,
-                         open311_api_keys=runtime.settings.open311_api_keys, channel_routers=routers)
+    secret = session_secret(runtime.settings)   # read once: on a laptop it is a file under var/
+    app = create_web_app(runtime.core, secret, https_only=https_only, lifespan=lifespan,
+                         public_url=runtime.settings.public_url, open311_api_keys=runtime.settings.open311_api_keys,
+                         channel_routers=_channel_routers(runtime, secret, https_only))
     app.state.media = runtime.media
     app.state.telegram_bot_username = runtime.settings.telegram_bot_username  # staff link deep links
     app.state.board = runtime.board
