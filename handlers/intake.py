@@ -7,17 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, Update, bindparam, exists, select, update
+from sqlalchemy import BindParameter, Select, Update, bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql.dml import ReturningInsert
 
 from handlers import dialogue
 from handlers.attachments import photo_signal, record_photo
 from handlers.commands import on_command, split_command
 from handlers.core import Core
 from handlers.data_rights import word_command
-from handlers.live import publish_committed
-from handlers.outbox import outgoing_of
+from handlers.live import note_message, publish_committed
+from handlers.outbox import store_replies
 from handlers.staff_links import answer_staff_chat
 from handlers.turn import Turn
 from handlers.types import Inbound, InboundKind, InboundResult
@@ -134,6 +136,26 @@ async def _pressed_label(session: AsyncSession, known: _Known, conversation: Con
     return data
 
 
+@functools.cache
+def _insert_message() -> ReturningInsert[Any]:
+    return insert(Message.__table__).returning(Message.__table__.c.id)   # type: ignore[arg-type]
+
+
+async def _store_message(session: AsyncSession, values: dict[str, Any]) -> Message:
+    """The citizen's message, written at once by one prepared statement, not by a flush of the
+    unit of work (measured alone on SQLite: 0.17 ms of CPU plus 0.06 ms to attach the object,
+    against 0.42 ms for the flush), so the dialogue has its id and a unique-key clash (a
+    redelivered update) stops the turn before anything else. The ORM object is then attached as
+    already stored: a later change to it (its case) is one UPDATE at commit. Every column is
+    given, so none is left expired (an expired column would be read back in a trip of its own)."""
+    new_id = (await session.execute(_insert_message(), values)).scalar_one()
+    message = Message(id=new_id, **values)
+    make_transient_to_detached(message)
+    session.add(message)
+    note_message(session, message.conversation_id)
+    return message
+
+
 def _message_kind(inbound: Inbound) -> str:
     """How the transcript shows the message: a photo without words is a photo, not "unsupported"."""
     if inbound.photo and inbound.kind is InboundKind.UNSUPPORTED:
@@ -178,31 +200,27 @@ async def _handle_once(core: Core, inbound: Inbound, early: dict[str, asyncio.Fu
             citizen = await _citizen(session, inbound)
             conversation = conversation or await _new_conversation(session, inbound, citizen)
         pressed = inbound.kind is InboundKind.BUTTON
-        message = Message(
-            conversation_id=conversation.id, channel=inbound.channel, direction=Direction.IN,
+        message = await _store_message(session, dict(
+            conversation_id=conversation.id, case_id=None, channel=inbound.channel, direction=Direction.IN,
             author=f"citizen:{citizen.id}", kind=_message_kind(inbound),
             text=await _pressed_label(session, known, conversation, inbound.data or "") if pressed else inbound.text,
             buttons=[[{"label": "", "value": inbound.data}]] if pressed else [],
             platform_update_id=inbound.update_id, platform_message_id=inbound.message_id, created_at=inbound.at,
-        )
-        session.add(message)
-        await session.flush()
+        ))
         turn = Turn(core, session, inbound, conversation, citizen, message, early=early)
         await _dispatch(turn, known.staff_id)
         if inbound.photo and citizen.consent_at is not None:   # nothing is kept before consent
             record_photo(session, message, inbound.photo)
-        queued = turn.flush(case_id=message.case_id)
+        replies = turn.rendered()
+        lease = core.signal.handover_lease(inbound.channel)   # ours to send: another worker's claim leaves them alone
+        outbox = await store_replies(session, conversation, replies, case_id=message.case_id,
+                                     due=core.clock() + lease if lease is not None else None)
         _touch(core, known.conversation, read_at, now)   # last: it goes out with the dialogue's own update at commit
-        result = InboundResult(duplicate=False, queued=len(queued))
-        outbox = [item for item in session.new if isinstance(item, OutboxItem) and item.channel == inbound.channel]
-        if (lease := core.signal.handover_lease(inbound.channel)) is not None:
-            for item in outbox:   # ours to send: another worker's claim leaves them alone
-                item.next_attempt_at = core.clock() + lease
+        result = InboundResult(duplicate=False, queued=len(replies))
     # the sender first: the citizen's answer should not wait for the pages' news (a query when cases changed)
     # read under the chat's lock and SQLite's one writer: nothing can have joined the chat's queue since
     first = core.db.is_sqlite and not known.waiting
-    handed = core.signal.hand_over(inbound.channel, sorted((outgoing_of(i) for i in outbox), key=lambda o: o.outbox_id),
-                                   first_in_line=first)
+    handed = core.signal.hand_over(inbound.channel, outbox, first_in_line=first)
     topics = ([] if handed else [inbound.channel]) + ([photo_signal(inbound.channel)] if inbound.photo else [])
     if topics:
         core.signal.wake(topics)

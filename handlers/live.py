@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from storage import Case, CaseEvent, Database, Message
@@ -126,6 +127,11 @@ def _collect(session: Session, _context: Any) -> None:
             changes.conversations.add(obj.conversation_id)
         elif isinstance(obj, CaseEvent) and obj.case_id is not None:
             changes.case_events.append((obj.case_id, obj.kind))
+
+
+def note_message(session: AsyncSession, conversation_id: int) -> None:
+    """A message written by a statement of its own, not by a flush: its chat is told after commit all the same."""
+    session.sync_session.info.setdefault(_PENDING, _Changes()).conversations.add(conversation_id)
 
 
 @event.listens_for(Session, "after_commit")

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, Update, bindparam, delete, select, update
+from sqlalchemy import Integer, Row, Select, Update, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import ReturningInsert
 
+from handlers.live import note_message
 from handlers.types import Button, Outgoing
 from storage import Conversation, Database, Direction, Message, OutboxItem, OutboxStatus
 
@@ -45,6 +47,40 @@ def queue_message(
     if conversation.channel not in PULL_CHANNELS:
         session.add(OutboxItem(message=message, channel=conversation.channel, chat_id=conversation.chat_id))
     return message
+
+
+Rendered = tuple[str, tuple[tuple[Button, ...], ...]]   # one message out: its text and its rows of buttons
+
+
+@functools.cache
+def _insert_statements() -> tuple[ReturningInsert[Any], ReturningInsert[Any]]:
+    message, item = Message.__table__, OutboxItem.__table__
+    return insert(message).returning(message.c.id), insert(item).returning(item.c.id)  # type: ignore[arg-type]
+
+
+async def store_replies(session: AsyncSession, conversation: Conversation, replies: Sequence[Rendered], *,
+                        case_id: int | None, due: datetime | None) -> list[Outgoing]:
+    """A citizen turn's replies, stored and queued by two prepared statements each rather than by
+    the unit of work at commit: `queue_message`'s ORM rows cost 2.2 ms of CPU per reply in that
+    flush, these 1.5 ms (conversation update included in both; measured one turn at a time on
+    SQLite). `due`: when the sender may first try them (a worker's lease on what it hands over),
+    else now. Returns them as the sender will get them once the transaction commits."""
+    add_message, add_item = _insert_statements()
+    out: list[Outgoing] = []
+    for text, rows in replies:
+        buttons = [[{"label": b.label, "value": b.value} for b in row] for row in rows]
+        message_id = (await session.execute(add_message, {
+            "conversation_id": conversation.id, "case_id": case_id, "channel": conversation.channel,
+            "direction": Direction.OUT, "author": "bot", "text": text, "buttons": buttons})).scalar_one()
+        if conversation.channel in PULL_CHANNELS:
+            continue
+        item_id = (await session.execute(add_item, {
+            "message_id": message_id, "channel": conversation.channel, "chat_id": conversation.chat_id,
+            "next_attempt_at": due or datetime.now(UTC)})).scalar_one()
+        out.append(_outgoing(item_id, message_id, conversation.channel, conversation.chat_id, text, buttons))
+    if replies:
+        note_message(session, conversation.id)
+    return out
 
 
 async def recent_sends(db: Database, channel: str, since: datetime) -> list[tuple[str, datetime]]:

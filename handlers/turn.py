@@ -12,7 +12,7 @@ from handlers.abuse import flag_if_abusive, is_abusive
 from handlers.buttons import ButtonData
 from handlers.core import Core
 from handlers.draft import Draft
-from handlers.outbox import queue_message
+from handlers.outbox import Rendered
 from handlers.texts import render
 from handlers.types import Button, Inbound, Reply
 from nlu import Analysis
@@ -97,14 +97,11 @@ class Turn:
     def t(self, key: str, **params: Any) -> str:
         return render(key, self.language, params)
 
-    def flush(self, case_id: int | None = None) -> list[Message]:
-        """Render the replies in the citizen's language and queue them, merging text-only ones."""
-        out: list[Message] = []
+    def rendered(self) -> list[Rendered]:
+        """The replies in the citizen's language, text-only ones merged into the next message (or
+        one of their own at the end); the queue of replies is emptied."""
+        out: list[Rendered] = []
         pending: list[str] = []
-
-        def emit(text: str, rows: tuple[tuple[Button, ...], ...] = ()) -> None:
-            out.append(queue_message(self.session, self.conversation, text, rows, case_id=case_id))
-
         for reply in self.replies:
             rows = tuple(
                 tuple(Button(render(label, self.language), value) for label, value in row) for row in reply.buttons
@@ -112,15 +109,15 @@ class Turn:
             text = render(reply.key, self.language, reply.params)
             if reply.alone:
                 if pending:
-                    emit("\n\n".join(pending))
+                    out.append(("\n\n".join(pending), ()))
                     pending = []
-                emit(text, rows)
+                out.append((text, rows))
                 continue
             pending.append(text)
             if rows:
-                emit("\n\n".join(pending), rows)
+                out.append(("\n\n".join(pending), rows))
                 pending = []
         if pending:
-            emit("\n\n".join(pending))
+            out.append(("\n\n".join(pending), ()))
         self.replies.clear()
         return out

@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 
 from handlers import Core, do_request_information, get_staff
 from handlers.live import ALL_CASES, LiveEvent, chat_topic, publish_committed, unit_topic
-from storage import Case, CaseEvent, OutboxItem, StaffAccount
+from storage import Case, CaseEvent, Conversation, OutboxItem, StaffAccount
 from tests.chat_driver import CoreChat
 from tests.clients import WebCitizen
 from tests.test_webchat_flow import report_wage_case
@@ -105,6 +105,24 @@ async def test_pages_hear_of_a_case_only_after_its_commit_and_never_of_a_rollbac
             pass
         await publish_committed(core.live, core.db, session)
         assert await sub.next(0.2) is None
+
+
+async def test_a_citizens_turn_tells_its_chat_once_and_only_after_its_commit(core: Core) -> None:
+    """The turn writes the citizen's message and its replies with statements of their own, outside
+    the unit of work's flush: their chat is told all the same, once per turn, after the commit."""
+    chat = CoreChat(core, user="live-3")
+    await chat.consent()
+    async with core.db.sessions() as session:
+        conversation_id = await session.scalar(select(Conversation.id).where(
+            Conversation.channel == chat.channel, Conversation.chat_id == chat.user))
+    assert conversation_id is not None
+    async with core.live.subscribe([chat_topic(conversation_id)]) as sub:
+        with writes(core) as seen:
+            await chat.say("cảm ơn")
+        heard = await sub.next(5)
+        assert heard == LiveEvent(chat_topic(conversation_id), "message")
+        assert await sub.next(0.2) is None, "one event for the turn's messages, not one per row"
+        assert sum(s.startswith("INSERT INTO message") for s in seen) == 2, "the citizen's message and one reply"
 
 
 async def test_a_chat_stream_of_another_conversation_hears_nothing(core: Core) -> None:
