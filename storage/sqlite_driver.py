@@ -120,20 +120,39 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_immediate",)
+    """The stock connection adapter, with this module's cursor, BEGIN IMMEDIATE on request, and
+    no trip for a rollback with nothing to roll back.
+
+    SQLAlchemy's pool rolls back every connection handed back to it, even one whose transaction
+    has just committed (`Connection.close` skips the reset only when it ended the transaction
+    itself). For aiosqlite that is one more trip to the driver's thread at the end of every write
+    transaction, after the commit and before the caller goes on: a citizen's reply waited for it.
+    Every statement needs a cursor, and taking one marks the connection unsettled; a commit or
+    rollback that succeeded settles it, and while it is settled SQLite has no transaction open."""
+
+    __slots__ = ("_immediate", "_settled")
     _cursor_cls = OneHopCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._immediate = False   # the next statement opens the transaction with BEGIN IMMEDIATE
+        self._settled = False     # no statement since the last successful commit or rollback
+
+    def cursor(self, server_side: bool = False) -> Any:
+        self._settled = False   # every statement, this module's cursor or a server-side one, comes through here
+        return super().cursor(server_side)
 
     def commit(self) -> None:
         self._immediate = False
         super().commit()
+        self._settled = True   # not reached when the commit failed: the rollback that follows runs
 
     def rollback(self) -> None:
         self._immediate = False
+        if self._settled:
+            return
         super().rollback()
+        self._settled = True
 
 
 def begin_immediately(dbapi_connection: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import aiosqlite
 import pytest
 from sqlalchemy import Integer, String, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -126,5 +127,38 @@ async def test_a_write_transaction_holds_the_write_lock_from_its_first_read(tmp_
         async with db.sessions() as session:   # a plain reading session stays a reader
             assert (await session.scalars(select(Note))).all() == []
             assert _other_process_can_write(path)
+    finally:
+        await db.dispose()
+
+
+async def test_a_committed_connection_goes_back_to_the_pool_without_a_rollback_and_any_other_with_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's rollback on return costs a trip to the driver's thread; after a commit there is
+    nothing to roll back, but a connection that ran anything since must still be rolled back."""
+    rollbacks: list[str] = []
+    stock = aiosqlite.Connection.rollback
+
+    async def counted(self: aiosqlite.Connection) -> None:
+        rollbacks.append("rollback")
+        await stock(self)
+
+    monkeypatch.setattr(aiosqlite.Connection, "rollback", counted)
+    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'reset.db'}")
+    try:
+        async with db.transaction() as session:
+            await session.run_sync(lambda s: Base.metadata.create_all(s.connection()))
+        rollbacks.clear()
+        async with db.transaction() as session:
+            session.add(Note(key="a", body="kept"))
+        assert rollbacks == []
+        async with db.sessions() as session:   # written and never committed
+            session.add(Note(key="b", body="dropped"))
+            await session.flush()
+        assert rollbacks == ["rollback"]
+        async with db.transaction() as session:   # the connection came back with no transaction open
+            assert (await session.scalars(select(Note.key).order_by(Note.key))).all() == ["a"]
+            session.add(Note(key="c", body="kept too"))
+        async with db.sessions() as session:
+            assert (await session.scalars(select(Note.key).order_by(Note.key))).all() == ["a", "c"]
     finally:
         await db.dispose()
