@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, Update, bindparam, exists, insert, select, update
+from sqlalchemy import BindParameter, Select, Update, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.sql.dml import ReturningInsert
 
 from handlers import dialogue
 from handlers.attachments import photo_signal, record_photo
@@ -19,7 +18,7 @@ from handlers.commands import on_command, split_command
 from handlers.core import Core
 from handlers.data_rights import word_command
 from handlers.live import note_message, publish_committed
-from handlers.outbox import store_replies
+from handlers.outbox import insert_returning_id, store_replies
 from handlers.staff_links import answer_staff_chat
 from handlers.turn import Turn
 from handlers.types import Inbound, InboundKind, InboundResult
@@ -136,11 +135,6 @@ async def _pressed_label(session: AsyncSession, known: _Known, conversation: Con
     return data
 
 
-@functools.cache
-def _insert_message() -> ReturningInsert[Any]:
-    return insert(Message.__table__).returning(Message.__table__.c.id)   # type: ignore[arg-type]
-
-
 async def _store_message(session: AsyncSession, values: dict[str, Any]) -> Message:
     """The citizen's message, written at once by one prepared statement, not by a flush of the
     unit of work (measured alone on SQLite: 0.17 ms of CPU plus 0.06 ms to attach the object,
@@ -148,7 +142,7 @@ async def _store_message(session: AsyncSession, values: dict[str, Any]) -> Messa
     redelivered update) stops the turn before anything else. The ORM object is then attached as
     already stored: a later change to it (its case) is one UPDATE at commit. Every column is
     given, so none is left expired (an expired column would be read back in a trip of its own)."""
-    new_id = (await session.execute(_insert_message(), values)).scalar_one()
+    new_id = (await session.execute(insert_returning_id(Message), values)).scalar_one()
     message = Message(id=new_id, **values)
     make_transient_to_detached(message)
     session.add(message)
