@@ -18,7 +18,7 @@ from handlers.commands import on_command, split_command
 from handlers.core import Core
 from handlers.data_rights import word_command
 from handlers.live import note_message, publish_committed
-from handlers.outbox import insert_returning_id, store_replies
+from handlers.outbox import insert_row, store_replies
 from handlers.staff_links import answer_staff_chat
 from handlers.turn import Turn
 from handlers.types import Inbound, InboundKind, InboundResult
@@ -140,9 +140,9 @@ async def _store_message(session: AsyncSession, values: dict[str, Any]) -> Messa
     unit of work (measured alone on SQLite: 0.17 ms of CPU plus 0.06 ms to attach the object,
     against 0.42 ms for the flush), so the dialogue has its id and a unique-key clash (a
     redelivered update) stops the turn before anything else. The ORM object is then attached as
-    already stored: a later change to it (its case) is one UPDATE at commit. Every column is
-    given, so none is left expired (an expired column would be read back in a trip of its own)."""
-    new_id = (await session.execute(insert_returning_id(Message), values)).scalar_one()
+    already stored: a later change to it (its case) is one UPDATE at commit. `values` must give
+    every column: one left out would be expired, and reading it would raise (no lazy loads here)."""
+    new_id = await insert_row(session, Message, values)
     message = Message(id=new_id, **values)
     make_transient_to_detached(message)
     session.add(message)
@@ -205,11 +205,12 @@ async def _handle_once(core: Core, inbound: Inbound, early: dict[str, asyncio.Fu
         await _dispatch(turn, known.staff_id)
         if inbound.photo and citizen.consent_at is not None:   # nothing is kept before consent
             record_photo(session, message, inbound.photo)
+        # before the replies' statements: their autoflush then writes it with the dialogue's own update
+        _touch(core, known.conversation, read_at, now)
         replies = turn.rendered()
         lease = core.signal.handover_lease(inbound.channel)   # ours to send: another worker's claim leaves them alone
         outbox = await store_replies(session, conversation, replies, case_id=message.case_id,
                                      due=core.clock() + lease if lease is not None else None)
-        _touch(core, known.conversation, read_at, now)   # last: it goes out with the dialogue's own update at commit
         result = InboundResult(duplicate=False, queued=len(replies))
     # the sender first: the citizen's answer should not wait for the pages' news (a query when cases changed)
     # read under the chat's lock and SQLite's one writer: nothing can have joined the chat's queue since

@@ -1,9 +1,10 @@
 """Server push: what changed, told to open pages (web chat, console) only after it is committed.
 
 A page must never be told about something the database does not know yet, so events are collected
-while a transaction flushes (`after_flush`, every new message and case event, whoever wrote it) and
-published by the caller once the transaction has committed (`publish_committed`). Events are only
-wake-ups: a page re-reads the database on each one, so a lost event costs a little delay, never data.
+while a transaction flushes (`after_flush`, every new message and case event, whoever wrote it;
+messages written by a statement of their own are noted by `note_message`) and published by the
+caller once the transaction has committed (`publish_committed`). Events are only wake-ups: a page
+re-reads the database on each one, so a lost event costs a little delay, never data.
 
 `LiveBus` is the seam: `InProcessBus` serves one worker; `bot.redis_coord.RedisLiveBus` implements the
 same two methods over Redis pub/sub when there are several workers (REDIS_URL).

@@ -5,12 +5,12 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, Row, Select, Update, bindparam, delete, insert, select, update
+from sqlalchemy import CursorResult, Integer, Row, Select, Update, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.dml import Insert
 
 from handlers.live import note_message
 from handlers.types import Button, Outgoing
@@ -53,11 +53,18 @@ Rendered = tuple[str, tuple[tuple[Button, ...], ...]]   # one message out: its t
 
 
 @functools.cache
-def insert_returning_id(model: type[Message] | type[OutboxItem]) -> ReturningInsert[Any]:
-    """`INSERT ... RETURNING id` into the model's table, built once: a row written by a statement of
-    its own instead of by the unit of work's flush (the turn's hot path)."""
-    table = model.__table__
-    return insert(table).returning(table.c.id)  # type: ignore[arg-type]
+def _insert_into(model: type[Message] | type[OutboxItem]) -> Insert:
+    return insert(model.__table__)  # type: ignore[arg-type]
+
+
+async def insert_row(session: AsyncSession, model: type[Message] | type[OutboxItem], values: dict[str, Any]) -> int:
+    """Write one row by a statement of its own (built once) instead of by the unit of work's flush,
+    on the turn's hot path; its new id comes back with it (RETURNING on PostgreSQL, the row id on
+    SQLite). Python-side column defaults apply as in a flush."""
+    result = cast(CursorResult[Any], await session.execute(_insert_into(model), values))
+    key = result.inserted_primary_key
+    assert key is not None   # a single-row INSERT always has one
+    return int(key[0])
 
 
 def _buttons_json(buttons: Sequence[Sequence[Button]]) -> list[list[dict[str, str]]]:
@@ -66,22 +73,21 @@ def _buttons_json(buttons: Sequence[Sequence[Button]]) -> list[list[dict[str, st
 
 async def store_replies(session: AsyncSession, conversation: Conversation, replies: Sequence[Rendered], *,
                         case_id: int | None, due: datetime | None) -> list[Outgoing]:
-    """A citizen turn's replies, stored and queued by two prepared statements each rather than by
-    the unit of work at commit: `queue_message`'s ORM rows cost 2.2 ms of CPU per reply in that
-    flush, these 1.5 ms (conversation update included in both; measured one turn at a time on
-    SQLite). `due`: when the sender may first try them (a worker's lease on what it hands over),
+    """A citizen turn's replies, stored and queued by two statements each (`insert_row`) rather than
+    by the unit of work at commit: `queue_message`'s ORM rows cost 2.2 ms of CPU per reply in that
+    flush, these 1.5 ms (the conversation's update included in both; measured alone on SQLite). `due`: when the sender may first try them (a worker's lease on what it hands over),
     else now. Returns them as the sender will get them once the transaction commits."""
     out: list[Outgoing] = []
     for text, rows in replies:
         buttons = _buttons_json(rows)
-        message_id = (await session.execute(insert_returning_id(Message), {
+        message_id = await insert_row(session, Message, {
             "conversation_id": conversation.id, "case_id": case_id, "channel": conversation.channel,
-            "direction": Direction.OUT, "author": "bot", "text": text, "buttons": buttons})).scalar_one()
+            "direction": Direction.OUT, "author": "bot", "text": text, "buttons": buttons})
         if conversation.channel in PULL_CHANNELS:
             continue
-        item_id = (await session.execute(insert_returning_id(OutboxItem), {
+        item_id = await insert_row(session, OutboxItem, {
             "message_id": message_id, "channel": conversation.channel, "chat_id": conversation.chat_id,
-            "next_attempt_at": due or datetime.now(UTC)})).scalar_one()
+            "next_attempt_at": due or datetime.now(UTC)})
         out.append(_outgoing(item_id, message_id, conversation.channel, conversation.chat_id, text, buttons))
     if replies:
         note_message(session, conversation.id)
@@ -106,11 +112,6 @@ def _outgoing(outbox_id: int, message_id: int, channel: str, chat_id: str, text:
 
 def to_outgoing(row: Row[Any]) -> Outgoing:
     return _outgoing(row.id, row.message_id, row.channel, row.chat_id, row.text, row.buttons)
-
-
-def outgoing_of(item: OutboxItem) -> Outgoing:
-    """A just-committed outbox row, as its sender gets it (`Signal.hand_over`)."""
-    return _outgoing(item.id, item.message.id, item.channel, item.chat_id, item.message.text, item.message.buttons)
 
 
 async def claim_pending(db: Database, channel: str, limit: int = BATCH,

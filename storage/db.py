@@ -42,7 +42,7 @@ class Database:
         """
         async with contextlib.AsyncExitStack() as stack:
             # the session is opened outside the writer's turn and closed after it: closing hands the
-            # connection back to the pool (one more trip to the driver's thread) with nothing to guard
+            # connection back to the pool, with nothing to guard (and, after a commit, no trip)
             session = await stack.enter_async_context(self.sessions())
             if self.is_sqlite:
                 if background:

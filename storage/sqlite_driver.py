@@ -34,7 +34,7 @@ from sqlalchemy.util.concurrency import await_
 
 __all__ = ["begin_immediately", "one_hop_dbapi"]
 
-_Outcome = tuple[Any, list[Any], int, int | None]
+_Outcome = tuple[Any, list[Any], int, int | None, bool]
 
 
 def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool, immediate: bool) -> _Outcome:
@@ -51,7 +51,7 @@ def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
-        return description, rows, cursor.rowcount, cursor.lastrowid
+        return description, rows, cursor.rowcount, cursor.lastrowid, connection._conn.in_transaction
     finally:
         cursor.close()
 
@@ -97,7 +97,8 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         async with adapt._execute_mutex:
             outcome: _Outcome = await self._connection._execute(_run, self._connection, operation, parameters, many,
                                                                 immediate)
-        self._description, rows, self._rowcount, self._lastrowid = outcome
+        self._description, rows, self._rowcount, self._lastrowid, in_transaction = outcome
+        adapt._settled = not in_transaction   # a read outside a transaction leaves nothing to roll back
         self._rows = collections.deque(rows)
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
@@ -127,8 +128,10 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     has just committed (`Connection.close` skips the reset only when it ended the transaction
     itself). For aiosqlite that is one more trip to the driver's thread at the end of every write
     transaction, after the commit and before the caller goes on: a citizen's reply waited for it.
-    Every statement needs a cursor, and taking one marks the connection unsettled; a commit or
-    rollback that succeeded settles it, and while it is settled SQLite has no transaction open."""
+    Taking a cursor marks the connection unsettled; a statement run by this module's cursor leaves
+    it settled only if SQLite has no transaction open afterwards (read in the driver's thread, with
+    the statement), and a commit or rollback that succeeded settles it. A server-side cursor's
+    statements leave it unsettled until then."""
 
     __slots__ = ("_immediate", "_settled")
     _cursor_cls = OneHopCursor
@@ -136,7 +139,7 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._immediate = False   # the next statement opens the transaction with BEGIN IMMEDIATE
-        self._settled = False     # no statement since the last successful commit or rollback
+        self._settled = False     # True: SQLite has no transaction open on this connection, as far as we know
 
     def cursor(self, server_side: bool = False) -> Any:
         self._settled = False   # every statement, this module's cursor or a server-side one, comes through here

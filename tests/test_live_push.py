@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
+import pytest
 from sqlalchemy import event, select
 
-from handlers import Core, do_request_information, get_staff
+from handlers import Core, do_request_information, get_staff, intake
 from handlers.live import ALL_CASES, LiveEvent, chat_topic, publish_committed, unit_topic
 from storage import Case, CaseEvent, Conversation, OutboxItem, StaffAccount
 from tests.chat_driver import CoreChat
@@ -107,9 +108,11 @@ async def test_pages_hear_of_a_case_only_after_its_commit_and_never_of_a_rollbac
         assert await sub.next(0.2) is None
 
 
-async def test_a_citizens_turn_tells_its_chat_once_and_only_after_its_commit(core: Core) -> None:
+async def test_a_citizens_turn_tells_its_chat_once_and_only_after_its_commit(
+        core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
     """The turn writes the citizen's message and its replies with statements of their own, outside
-    the unit of work's flush: their chat is told all the same, once per turn, after the commit."""
+    the unit of work's flush: their chat is told all the same, once, after the commit; a turn that
+    fails after writing the citizen's message tells nobody."""
     chat = CoreChat(core, user="live-3")
     await chat.consent()
     async with core.db.sessions() as session:
@@ -119,10 +122,18 @@ async def test_a_citizens_turn_tells_its_chat_once_and_only_after_its_commit(cor
     async with core.live.subscribe([chat_topic(conversation_id)]) as sub:
         with writes(core) as seen:
             await chat.say("cảm ơn")
-        heard = await sub.next(5)
-        assert heard == LiveEvent(chat_topic(conversation_id), "message")
-        assert await sub.next(0.2) is None, "one event for the turn's messages, not one per row"
+        assert await sub.next(5) == LiveEvent(chat_topic(conversation_id), "message")
+        assert await sub.next(0.2) is None
         assert sum(s.startswith("INSERT INTO message") for s in seen) == 2, "the citizen's message and one reply"
+
+        async def broken(_turn: object, _staff_id: object) -> None:
+            raise RuntimeError("the dialogue failed")
+
+        monkeypatch.setattr(intake, "_dispatch", broken)
+        with writes(core) as seen, pytest.raises(RuntimeError):
+            await chat.say("cảm ơn lần nữa")
+        assert any(s.startswith("INSERT INTO message") for s in seen), "the message was written, then rolled back"
+        assert await sub.next(0.2) is None
 
 
 async def test_a_chat_stream_of_another_conversation_hears_nothing(core: Core) -> None:

@@ -131,10 +131,12 @@ async def test_a_write_transaction_holds_the_write_lock_from_its_first_read(tmp_
         await db.dispose()
 
 
-async def test_a_committed_connection_goes_back_to_the_pool_without_a_rollback_and_any_other_with_one(
+async def test_a_connection_goes_back_to_the_pool_without_a_rollback_only_when_nothing_is_open(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pool's rollback on return costs a trip to the driver's thread; after a commit there is
-    nothing to roll back, but a connection that ran anything since must still be rolled back."""
+    """The pool's rollback on return costs a trip to the driver's thread. After a commit, or after
+    reads outside a transaction, there is nothing to roll back; a connection left inside a
+    transaction (written and never committed, or a commit that failed) must still be rolled back,
+    and another process can write afterwards in every case."""
     rollbacks: list[str] = []
     stock = aiosqlite.Connection.rollback
 
@@ -143,22 +145,30 @@ async def test_a_committed_connection_goes_back_to_the_pool_without_a_rollback_a
         await stock(self)
 
     monkeypatch.setattr(aiosqlite.Connection, "rollback", counted)
-    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'reset.db'}")
+    path = tmp_path / "reset.db"
+    db = create_database(f"sqlite+aiosqlite:///{path}")
     try:
         async with db.transaction() as session:
             await session.run_sync(lambda s: Base.metadata.create_all(s.connection()))
+            await session.execute(text("CREATE TABLE child (id INTEGER PRIMARY KEY, note_id INTEGER "
+                                       "REFERENCES note(id) DEFERRABLE INITIALLY DEFERRED)"))
         rollbacks.clear()
         async with db.transaction() as session:
             session.add(Note(key="a", body="kept"))
-        assert rollbacks == []
+        assert rollbacks == [] and _other_process_can_write(path)
+        async with db.sessions() as session:   # reads only: SQLite opened no transaction
+            assert (await session.scalars(select(Note.key))).all() == ["a"]
+        assert rollbacks == [] and _other_process_can_write(path)
         async with db.sessions() as session:   # written and never committed
             session.add(Note(key="b", body="dropped"))
             await session.flush()
-        assert rollbacks == ["rollback"]
-        async with db.transaction() as session:   # the connection came back with no transaction open
-            assert (await session.scalars(select(Note.key).order_by(Note.key))).all() == ["a"]
-            session.add(Note(key="c", body="kept too"))
+        assert rollbacks == ["rollback"] and _other_process_can_write(path)
+        with pytest.raises(IntegrityError):   # the foreign key is checked at COMMIT, which fails
+            async with db.transaction() as session:
+                await session.execute(text("INSERT INTO child (note_id) VALUES (999)"))
+        assert rollbacks == ["rollback", "rollback"] and _other_process_can_write(path)
         async with db.sessions() as session:
-            assert (await session.scalars(select(Note.key).order_by(Note.key))).all() == ["a", "c"]
+            assert (await session.scalars(select(Note.key).order_by(Note.key))).all() == ["a"]
+            assert (await session.execute(text("SELECT count(*) FROM child"))).scalar_one() == 0
     finally:
         await db.dispose()
