@@ -75,7 +75,8 @@ async def store_replies(session: AsyncSession, conversation: Conversation, repli
     """A citizen turn's replies, stored and queued by two statements each (`insert_row`) rather than
     by the unit of work at commit: `queue_message`'s ORM rows cost 2.2 ms of CPU per reply in that
     flush, these 1.5 ms (the conversation's update included in both; measured alone on SQLite).
-    `due`: when the sender may first try them (a worker's lease on what it hands over), else now. Returns them as the sender will get them once the transaction commits."""
+    `due`: when the sender may first try them (a worker's lease on what it hands over), else now.
+    Returns them as the sender will get them once the transaction commits."""
     out: list[Outgoing] = []
     for text, rows in replies:
         buttons = _buttons_json(rows)
