@@ -2,6 +2,7 @@
 
 Nothing here knows about chat platforms, the NLU or the web: other layers pass plain values in.
 """
+from storage.behind import Returned, insert_returning_later
 from storage.db import Database, create_database
 from storage.migrate import upgrade_to, upgrade_to_head
 from storage.models import (
@@ -31,8 +32,10 @@ from storage.models import (
     Unit,
     UnitLevel,
 )
+from storage.sqlite_driver import WRITE_BEHIND
 
 __all__ = [
+    "WRITE_BEHIND",
     "Attachment",
     "AttachmentStatus",
     "Base",
@@ -52,6 +55,7 @@ __all__ = [
     "ModerationEvent",
     "OutboxItem",
     "OutboxStatus",
+    "Returned",
     "StaffAccount",
     "StaffLink",
     "StaffLinkCode",
@@ -60,6 +64,7 @@ __all__ = [
     "Unit",
     "UnitLevel",
     "create_database",
+    "insert_returning_later",
     "upgrade_to",
     "upgrade_to_head",
 ]

@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.sqlite_driver import begin_immediately, one_hop_dbapi
+from storage.sqlite_driver import begin_immediately, one_hop_dbapi, write_behind
 
 
 @dataclass
@@ -31,14 +31,16 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @asynccontextmanager
-    async def transaction(self, *, background: bool = False) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, background: bool = False, behind: bool = False) -> AsyncIterator[AsyncSession]:
         """One unit of work: commit on success, roll back on any error.
 
         SQLite has one writer at a time; queueing this process's writers here is fairer and far
         faster under load than letting them sleep in SQLite's busy handler. A `background` writer
         (bookkeeping nobody waits for, such as recording deliveries) lets the writers already
         queued go first: a citizen's turn should not wait behind it. On SQLite the transaction
-        begins IMMEDIATE: it is the database's one writer from its first statement on.
+        begins IMMEDIATE: it is the database's one writer from its first statement on. With `behind`,
+        its writes whose answer nobody reads go with its next statement or its commit
+        (`storage.sqlite_driver.write_behind`): for a citizen's turn, the writer held for fewer trips.
         """
         async with contextlib.AsyncExitStack() as stack:
             # the session is opened outside the writer's turn and closed after it: closing hands the
@@ -51,7 +53,10 @@ class Database:
             await stack.enter_async_context(session.begin())
             if self.is_sqlite:   # the write lock before the first read, in the first statement's trip
                 connection = await session.connection()
-                begin_immediately((await connection.get_raw_connection()).dbapi_connection)
+                dbapi_connection = (await connection.get_raw_connection()).dbapi_connection
+                begin_immediately(dbapi_connection)
+                if behind:
+                    write_behind(dbapi_connection)
             yield session
 
     async def _after_queued_writers(self, rounds: int = 3) -> None:

@@ -16,6 +16,12 @@ server-side cursors) is the stock adapter's: this module only replaces its clien
 through create_engine's documented `module` argument. It leans on SQLAlchemy's and aiosqlite's
 adapter internals, so pyproject.toml pins both to the minor versions it was written against;
 tests/test_sqlite_driver.py runs one story through both adapters and compares the answers.
+
+A citizen's turn goes further (`write_behind`): its writes whose answer it does not read wait and
+go to the thread with its next statement, or with its commit, so a typical turn holds SQLite's one
+writer for two trips (its read; its writes and the commit) instead of six. Trips over the six steps
+of a dialogue: 26 against 50. Measured the same way as above, interleaved pairs on a slow VM hour
+(3 Dec): turns per second 75.0 / 70.0 / 50.8 against 55.3 / 40.4 / 44.2 before.
 """
 from __future__ import annotations
 
@@ -32,15 +38,38 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-__all__ = ["begin_immediately", "one_hop_dbapi"]
+__all__ = ["WRITE_BEHIND", "begin_immediately", "one_hop_dbapi", "returned_later", "write_behind"]
 
 _Outcome = tuple[Any, list[Any], int, int | None, bool]
+# A statement written behind: its SQL, parameters, whether executemany, the row count it must have
+# (None: any), and where its RETURNING rows go (None: it has none). It runs in the trip of the
+# connection's next statement, or of its commit.
+_Behind = tuple[str, Any, bool, int | None, list[Any] | None]
+
+WRITE_BEHIND = "/* write-behind */"   # a statement marked with it may be written behind (`write_behind`)
 
 
-def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool, immediate: bool) -> _Outcome:
-    """In aiosqlite's thread: the whole statement, start to finish (after BEGIN IMMEDIATE, when asked)."""
+def _written_behind(connection: aiosqlite.Connection, behind: list[_Behind]) -> None:
+    """In aiosqlite's thread: the statements held back, in order, each checked for its row count."""
+    for operation, parameters, many, expected, rows in behind:
+        cursor = connection._conn.executemany(operation, parameters) if many else \
+            connection._conn.execute(operation, parameters)
+        if rows is not None:
+            rows.extend(cursor.fetchall())
+        count = cursor.rowcount
+        cursor.close()
+        if expected is not None and count != expected:
+            raise sqlite3.DatabaseError(f"a statement written behind matched {count} rows, not {expected}: "
+                                        f"{operation[:200]}")
+
+
+def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool, immediate: bool,
+         behind: list[_Behind]) -> _Outcome:
+    """In aiosqlite's thread: the whole statement, start to finish (after BEGIN IMMEDIATE, when asked,
+    and the statements written behind)."""
     if immediate and not connection._conn.in_transaction:
         connection._conn.execute("BEGIN IMMEDIATE")
+    _written_behind(connection, behind)
     cursor: sqlite3.Cursor = connection._conn.cursor()
     try:
         if many:
@@ -93,10 +122,17 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _call(self, operation: str, parameters: Any, many: bool) -> None:
         adapt: _OneHopConnection = self._adapt_connection  # type: ignore[assignment]
-        immediate, adapt._immediate = adapt._immediate, False
+        if adapt._behind is not None and (expected := _behind_count(operation, parameters, many)) != -1:
+            adapt._returned = [] if " RETURNING " in operation else None
+            adapt._behind.append((operation, parameters, many, expected, adapt._returned))
+            self._description, self._rowcount, self._lastrowid = None, len(parameters) if many else 1, None
+            self._rows = collections.deque()
+            return
+        immediate, adapt._immediate, adapt._returned = adapt._immediate, False, None
+        behind, adapt._behind = adapt._behind, [] if adapt._behind is not None else None
         async with adapt._execute_mutex:
             outcome: _Outcome = await self._connection._execute(_run, self._connection, operation, parameters, many,
-                                                                immediate)
+                                                                immediate, behind or [])
         self._description, rows, self._rowcount, self._lastrowid, in_transaction = outcome
         adapt._settled = not in_transaction   # a read outside a transaction leaves nothing to roll back
         self._rows = collections.deque(rows)
@@ -120,6 +156,17 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
 
+def _behind_count(operation: str, parameters: Any, many: bool) -> int | None:
+    """Whether a statement may be written behind, and the row count it must then have: -1, it may
+    not. A statement marked WRITE_BEHIND may, whatever its count; so may an UPDATE by primary key
+    (the unit of work's), which must match one row per parameter set, as the unit of work checks."""
+    if WRITE_BEHIND in operation:
+        return None
+    if operation.startswith("UPDATE ") and operation.endswith(".id = ?"):
+        return len(parameters) if many else 1
+    return -1
+
+
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     """The stock connection adapter, with this module's cursor, BEGIN IMMEDIATE on request, and
     no trip for a rollback with nothing to roll back.
@@ -133,13 +180,15 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     the statement), and a commit or rollback that succeeded settles it. A server-side cursor's
     statements leave it unsettled until then."""
 
-    __slots__ = ("_immediate", "_settled")
+    __slots__ = ("_behind", "_immediate", "_returned", "_settled")
     _cursor_cls = OneHopCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._immediate = False   # the next statement opens the transaction with BEGIN IMMEDIATE
         self._settled = False     # True: SQLite has no transaction open on this connection, as far as we know
+        self._behind: list[_Behind] | None = None   # None: nothing is written behind in this transaction
+        self._returned: list[Any] | None = None     # where the last statement written behind puts its rows
 
     def cursor(self, server_side: bool = False) -> Any:
         self._settled = False   # every statement, this module's cursor or a server-side one, comes through here
@@ -147,15 +196,54 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         self._immediate = False
-        super().commit()
+        behind, self._behind = self._behind, None
+        if behind:
+            try:
+                await_(self._commit_after(behind))
+            except Exception as error:
+                self._handle_exception(error)
+        else:
+            super().commit()
         self._settled = True   # not reached when the commit failed: the rollback that follows runs
+
+    async def _commit_after(self, behind: list[_Behind]) -> None:
+        async with self._execute_mutex:
+            await self._connection._execute(_commit_after, self._connection, behind)
 
     def rollback(self) -> None:
         self._immediate = False
+        self._behind = None   # what was held back goes with the rest
         if self._settled:
             return
         super().rollback()
         self._settled = True
+
+
+def _commit_after(connection: aiosqlite.Connection, behind: list[_Behind]) -> None:
+    """In aiosqlite's thread: the statements written behind, then the commit."""
+    _written_behind(connection, behind)
+    connection._conn.commit()
+
+
+def write_behind(dbapi_connection: Any) -> None:
+    """Until this connection's transaction ends, let statements whose answer the caller does not
+    read wait for the trip of the next statement, or of the commit: each trip to aiosqlite's thread
+    under SQLite's one writer waits for the event loop to come round, while every other writer
+    waits for it. Those are the statements marked WRITE_BEHIND (an INSERT whose new id nobody
+    reads, or whose RETURNING rows it reads after the commit: `returned_later`) and the unit of
+    work's UPDATEs by primary key. Their errors are raised by the statement or commit that carried
+    them, in the same transaction. A connection of another driver is left as it is."""
+    if isinstance(dbapi_connection, _OneHopConnection):
+        dbapi_connection._behind = []
+
+
+def returned_later(dbapi_connection: Any) -> list[Any] | None:
+    """The list that the RETURNING rows of the statement just written behind will fill, once it
+    has run (at the latest, once its transaction has committed); None if it was not written
+    behind (its rows came with it)."""
+    if isinstance(dbapi_connection, _OneHopConnection):
+        return dbapi_connection._returned
+    return None
 
 
 def begin_immediately(dbapi_connection: Any) -> None:

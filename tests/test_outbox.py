@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy import select, update
 
 from handlers import Core, Inbound, InboundKind, claim_pending, handle_inbound, mark_retry, mark_sent, release
-from storage import OutboxItem, OutboxStatus
+from handlers.types import Outgoing
+from storage import Direction, Message, OutboxItem, OutboxStatus
+from tests.driver_trips import count_trips
 
 
 async def queue_replies(core: Core, chats: list[str]) -> None:
@@ -104,7 +106,6 @@ async def test_a_chat_task_gives_back_what_it_could_not_send_within_its_hold(cor
     the rest back, in order, instead of sending what another worker may claim meanwhile."""
     from bot.locks import LocalChatLocks
     from bot.sender import deliver_chat
-    from handlers import Outgoing
 
     class Platform:
         channel = "push"
@@ -134,7 +135,6 @@ async def test_a_send_whose_slot_comes_after_the_claim_ends_goes_back_untried(co
     from bot.locks import LocalChatLocks
     from bot.pacing import TELEGRAM_LIMITS, Pacer
     from bot.sender import deliver_chat
-    from handlers import Outgoing
 
     class Platform:
         channel = "push"
@@ -161,3 +161,28 @@ async def test_a_send_whose_slot_comes_after_the_claim_ends_goes_back_untried(co
         tries = (await session.scalars(select(OutboxItem.attempts).where(
             OutboxItem.id.in_([i.outbox_id for i in claimed])))).all()
     assert tries == [0, 0], "handed back, not failed"
+
+
+async def test_replies_handed_to_the_sender_carry_the_ids_of_their_rows(
+        core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite a turn's rows are written behind and their ids come with the commit: what the
+    sender is handed must still name the stored rows, and the turn makes two trips to the
+    driver's thread (its read, then its writes with the commit)."""
+    handed: list[Outgoing] = []
+    core.signal.take_over("push", lambda items, _first: handed.extend(items) or True)
+    await queue_replies(core, ["a"])   # a new chat: its conversation and citizen are written first
+    trips = count_trips(monkeypatch)
+    await handle_inbound(core, Inbound(channel="push", chat_id="a", user_id="a", kind=InboundKind.TEXT,
+                                       text="/help", update_id="a-again"))
+    if core.db.is_sqlite:
+        assert trips == ["_run", "_commit_after"]
+    assert len(handed) == 2
+    async with core.db.sessions() as session:
+        for item in handed:
+            row = (await session.execute(select(OutboxItem.message_id, OutboxItem.chat_id, Message.text, Message.direction)
+                                         .join(Message, Message.id == OutboxItem.message_id)
+                                         .where(OutboxItem.id == item.outbox_id))).one()
+            assert row == (item.message_id, "a", item.text, Direction.OUT)
+        inbound = await session.scalar(select(Message).where(Message.platform_update_id == "a-again"))
+    assert inbound is not None and inbound.direction is Direction.IN and inbound.text == "/help"
+    assert inbound.id < handed[1].message_id

@@ -1,18 +1,21 @@
 """The embedded database's driver (storage/sqlite_driver.py) answers as SQLAlchemy's own aiosqlite
-adapter does: rows, counts, new ids, many rows at once, errors, RETURNING."""
+adapter does: rows, counts, new ids, many rows at once, errors, RETURNING; and writes behind
+(`write_behind`) keep what a transaction means."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiosqlite
 import pytest
 from sqlalchemy import Integer, String, bindparam, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage import create_database
+from storage import WRITE_BEHIND, Database, create_database, insert_returning_later
 from storage.sqlite_driver import OneHopCursor
+from tests.driver_trips import count_trips
 
 
 class Base(DeclarativeBase):
@@ -172,3 +175,85 @@ async def test_a_connection_goes_back_to_the_pool_without_a_rollback_only_when_n
             assert (await session.execute(text("SELECT count(*) FROM child"))).scalar_one() == 0
     finally:
         await db.dispose()
+
+
+@pytest.fixture
+async def notes(tmp_path: Path) -> AsyncIterator[Database]:
+    db = create_database(f"sqlite+aiosqlite:///{tmp_path / 'behind.db'}")
+    async with db.transaction() as session:
+        await session.run_sync(lambda s: Base.metadata.create_all(s.connection()))
+        session.add(Note(key="a", body="một"))
+    yield db
+    await db.dispose()
+
+
+_ADD_NOTE = insert(Note).prefix_with(WRITE_BEHIND)
+
+
+@pytest.mark.parametrize(("behind", "trips_taken"), [(False, 7), (True, 4)])
+async def test_writes_behind_go_with_the_next_statement_and_the_commit(
+        notes: Database, monkeypatch: pytest.MonkeyPatch, behind: bool, trips_taken: int) -> None:
+    """An UPDATE by primary key (the unit of work's) and a marked INSERT wait for the next trip;
+    the statement that carries them reads what they wrote."""
+    trips = count_trips(monkeypatch)
+    async with notes.transaction(behind=behind) as session:
+        note = await session.scalar(select(Note).where(Note.key == "a"))   # trip 1, with BEGIN IMMEDIATE
+        assert note is not None
+        note.body = "đổi"
+        await session.execute(_ADD_NOTE, {"key": "b", "body": "hai"})   # the update's autoflush, then the insert
+        seen = (await session.execute(select(Note.key, Note.body).order_by(Note.key))).all()
+        assert seen == [("a", "đổi"), ("b", "hai")]
+        session.add(Note(key="c", body="ba"))
+        await session.flush()   # an ORM insert needs its new id: never written behind
+        note.body = "đổi lại"   # behind: goes with the commit
+    assert len(trips) == trips_taken
+    async with notes.sessions() as session:
+        assert (await session.execute(select(Note.key, Note.body).order_by(Note.key))).all() == [
+            ("a", "đổi lại"), ("b", "hai"), ("c", "ba")]
+
+
+async def test_a_write_behind_that_fails_fails_the_commit_and_nothing_is_kept(notes: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with notes.transaction(behind=True) as session:
+            note = await session.scalar(select(Note).where(Note.key == "a"))
+            assert note is not None
+            note.body = "không giữ"
+            await session.execute(_ADD_NOTE, {"key": "n", "body": "mới"})
+            await session.execute(_ADD_NOTE, {"key": "a", "body": "trùng"})   # the key is taken: raised at commit
+    async with notes.transaction(behind=True) as session:   # the connection is usable again
+        assert (await session.execute(select(Note.key, Note.body))).all() == [("a", "một")]
+
+
+async def test_an_update_written_behind_that_finds_no_row_fails_the_commit(notes: Database) -> None:
+    """The unit of work checks that its UPDATE matched its row; written behind, the driver checks it."""
+    with pytest.raises(DatabaseError, match="matched 0 rows"):
+        async with notes.transaction(behind=True) as session:
+            note = await session.scalar(select(Note).where(Note.key == "a"))
+            assert note is not None
+            await session.execute(text("DELETE FROM note WHERE key = 'a'"))
+            note.body = "gone"
+    async with notes.sessions() as session:
+        assert (await session.scalars(select(Note.key))).all() == ["a"]
+
+
+async def test_a_transaction_that_raises_drops_its_writes_behind(notes: Database) -> None:
+    with pytest.raises(LookupError):
+        async with notes.transaction(behind=True) as session:
+            await session.execute(_ADD_NOTE, {"key": "n", "body": "mới"})
+            raise LookupError
+    async with notes.transaction(behind=True) as session:
+        assert (await session.scalars(select(Note.key))).all() == ["a"]
+
+
+@pytest.mark.parametrize("behind", [False, True])
+async def test_rows_returned_by_a_write_behind_are_read_after_the_commit(notes: Database, behind: bool) -> None:
+    statement = insert(Note.__table__).prefix_with(WRITE_BEHIND).returning(Note.id, Note.body)  # type: ignore[arg-type]
+    async with notes.transaction(behind=behind) as session:
+        await session.execute(select(Note.id))   # the transaction has begun
+        returned = await insert_returning_later(session, statement, {"key": "r", "body": "về"})
+        if behind:
+            with pytest.raises(RuntimeError, match="before its transaction committed"):
+                returned.one()
+    async with notes.sessions() as session:
+        stored = (await session.execute(select(Note.id, Note.body).where(Note.key == "r"))).one()
+    assert returned.one() == tuple(stored)
