@@ -137,7 +137,8 @@ async def store_replies(session: AsyncSession, conversation: Conversation, repli
                 "next_attempt_at": due or datetime.now(UTC)}
         if sqlite:
             await insert_behind(session, Message, message)
-            ids = await insert_returning_later(session, _item_after_message(), item)
+            with session.no_autoflush:   # no other INSERT between the two: the outbox row reads the message's id
+                ids = await insert_returning_later(session, _item_after_message(), item)
         else:
             message_id = await insert_row(session, Message, message)
             ids = Returned([(await insert_row(session, OutboxItem, {"message_id": message_id, **item}), message_id)])
