@@ -15,6 +15,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from handlers import dialogue
 from handlers.attachments import photo_signal, record_photo
 from handlers.commands import on_command, split_command
+from handlers.conversation_write import write_conversation
 from handlers.core import Core
 from handlers.data_rights import word_command
 from handlers.live import note_message, publish_committed
@@ -216,8 +217,9 @@ async def _handle_once(core: Core, inbound: Inbound, early: dict[str, asyncio.Fu
         await _dispatch(turn, known.staff_id)
         if inbound.photo and citizen.consent_at is not None:   # nothing is kept before consent
             record_photo(session, message, inbound.photo)
-        # before the replies' statements: their autoflush then writes it with the dialogue's own update
+        # before the replies' statements, so the conversation's row is written first, as a flush would
         _touch(core, known.conversation, read_at, now)
+        await write_conversation(session, conversation, core.clock())
         replies = turn.rendered()
         lease = core.signal.handover_lease(inbound.channel)   # ours to send: another worker's claim leaves them alone
         queued = await store_replies(session, conversation, replies, case_id=message.case_id,
