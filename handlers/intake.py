@@ -219,7 +219,7 @@ async def _handle_once(core: Core, inbound: Inbound, early: dict[str, asyncio.Fu
             record_photo(session, message, inbound.photo)
         # before the replies' statements, so the conversation's row is written first, as a flush would
         _touch(core, known.conversation, read_at, now)
-        await write_conversation(session, conversation, core.clock())
+        await write_conversation(session, conversation, now)
         replies = turn.rendered()
         lease = core.signal.handover_lease(inbound.channel)   # ours to send: another worker's claim leaves them alone
         queued = await store_replies(session, conversation, replies, case_id=message.case_id,
