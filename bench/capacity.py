@@ -7,9 +7,10 @@ Run:  python -m bench.capacity [--seconds 10] [--clients 20] [--rounds 3] [--no-
 
 On SQLite the two systems take turns, `--rounds` times, in alternating order (bare then ours, ours
 then bare, ...), and the ratio is the median of the rounds' ratios. This VM's speed drifts by a
-third within minutes (steal): one run of each, one after the other, gave 0.55 in one hour and 0.43
-in the next with the same code, because the bare endpoint gained more from a fast minute than the
-turn did. Each round's pair shares its minute, so its ratio is about the code, not the minute.
+third within minutes (steal), and a fast minute lifts the bare endpoint more than the turn: in one
+run of this bench (3 Dec 10:49) the same code gave 0.53, 0.36 and 0.51 in its three rounds, the
+second round's bare endpoint taking 194.6 rows a second against 144.4 in the first. A single pair
+would have reported any of them; the median of alternating rounds is steadier.
 
 With scale (the default), the same load also runs on PostgreSQL + Redis with 1, 2 and 4 workers.
 
