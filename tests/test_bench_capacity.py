@@ -9,8 +9,10 @@ from bench.capacity import BARE, OURS, main, rounds_summary
 
 
 def _round(bare: float, ours: float, seconds: float = 10) -> dict[str, dict[str, Any]]:
-    return {BARE: {"requests_per_second": bare, "requests": int(bare * seconds), "machine_cpu_busy": 0.8},
-            OURS: {"requests_per_second": ours, "requests": int(ours * seconds), "machine_cpu_busy": 0.7}}
+    return {BARE: {"requests_per_second": bare, "requests": int(bare * seconds), "seconds": seconds,
+                   "machine_cpu_busy": 0.8},
+            OURS: {"requests_per_second": ours, "requests": int(ours * seconds), "seconds": seconds,
+                   "machine_cpu_busy": 0.7}}
 
 
 def test_the_ratio_is_the_median_of_the_rounds_not_of_the_totals() -> None:
@@ -27,9 +29,9 @@ def test_the_ratio_is_the_median_of_the_rounds_not_of_the_totals() -> None:
 def test_a_rounds_own_time_counts_not_the_time_asked_for() -> None:
     """Requests in flight at the deadline finish after it: 1,000 done at 100 a second took 10 s."""
     late = _round(200, 100)
-    late[OURS]["requests"] = 1000            # and 100/s: 10 s
+    late[OURS].update(requests=1000, seconds=10.0)
     longer = _round(200, 50)
-    longer[OURS]["requests"] = 600           # at 50/s: 12 s
+    longer[OURS].update(requests=600, seconds=12.0)   # asked for 10 s; the last answers came at 12 s
     assert rounds_summary([late, longer])[OURS]["requests_per_second"] == pytest.approx(1600 / 22, abs=0.05)
 
 
@@ -37,6 +39,14 @@ def test_one_round_is_its_own_ratio() -> None:
     summary = rounds_summary([_round(200, 110)])
     assert summary["ratio"]["value"] == 0.55
     assert summary[BARE]["requests_per_second"] == 200
+
+
+def test_a_round_whose_floor_answered_nothing_is_an_error_not_a_ratio() -> None:
+    broken = _round(0, 90)
+    broken[BARE]["requests"] = 0
+    with pytest.raises(RuntimeError, match="bare endpoint answered no request"):
+        rounds_summary([_round(200, 100), broken])
+    assert rounds_summary([_round(200, 0)])["ratio"]["value"] == 0   # ours answering nothing is a ratio: 0
 
 
 @pytest.mark.parametrize("argv", [["--rounds", "0"], ["--seconds", "0"], ["--clients", "0"]])
