@@ -239,8 +239,8 @@ async def _handle_once(core: Core, inbound: Inbound, early: dict[str, asyncio.Fu
 
 def _early_reading(core: Core, inbound: Inbound) -> dict[str, asyncio.Future[Analysis]]:
     """Start the NLU on a typed message before the turn takes its chat's lock and SQLite's one
-    writer: nearly every typed message is read by the dialogue, and reading it meanwhile, in the
-    NLU's thread, takes that time off the turn that every other writer waits for."""
+    writer: nearly every typed message is read by the dialogue, and reading it meanwhile (a long
+    one in the NLU's thread) takes that time off the turn that every other writer waits for."""
     text = inbound.text
     if inbound.kind is not InboundKind.TEXT or not text.strip() or split_command(text) is not None:
         return {}
