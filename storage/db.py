@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import QueuePool
 
-from storage.sqlite_driver import begin_immediately, one_hop_dbapi, write_behind
+from storage.sqlite_driver import begin_immediately, one_hop_dbapi, pragmas, write_behind
 
 
 @dataclass
@@ -75,7 +76,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    for pragma in pragmas(dbapi_connection):   # the driver's: how long a statement may wait for a lock, when to checkpoint
+        cursor.execute(pragma)
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: only a power cut can lose the last commits
     cursor.close()
 
@@ -103,4 +105,7 @@ def create_database(url: str, *, echo: bool = False) -> Database:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        pool = engine.sync_engine.pool
+        if "module" in kwargs and isinstance(pool, QueuePool):   # transactions at once: jobs overlap in threads
+            kwargs["module"].crowded = lambda: pool.checkedout() > 1
     return Database(url=url, engine=engine, sessions=async_sessionmaker(engine, expire_on_commit=False))

@@ -1,4 +1,4 @@
-"""SQLite under asyncio with one thread hop per statement.
+"""SQLite under asyncio with at most one thread hop per statement, and none when the database is quiet.
 
 SQLAlchemy's aiosqlite adapter makes up to four trips to aiosqlite's thread for each statement
 (open a cursor, execute, fetch the rows, close the cursor), and each trip waits for the event loop
@@ -22,11 +22,27 @@ go to the thread with its next statement, or with its commit, so a typical turn 
 writer for two trips (its read; its writes and the commit) instead of six. Trips over the six steps
 of a dialogue: 26 against 50. Measured the same way as above, interleaved pairs on a slow VM hour
 (3 Dec): turns per second 75.0 / 70.0 / 50.8 against 55.3 / 40.4 / 44.2 before.
+
+A job (a statement with what it carries, a commit, a rollback) skips the trip altogether when the
+database is quiet: if no other transaction has a connection out of the pool, it runs in the event
+loop's thread (SQLite's part is a fraction of a millisecond; the hop there and back cost more).
+When several transactions are open, their jobs go to their threads, where SQLite's own work runs
+beside the event loop (sqlite3 lets go of the GIL). Nothing run in the loop's thread may wait: its
+connections have no busy timeout, and a job that finds another process's write lock before it has
+done anything goes to the thread, which waits for it (`_Busy`, `_patiently`); commits never
+checkpoint the log, a thread does every CHECKPOINT_EVERY commits (`pragmas`). Measured inside one
+server run, switching every 1 to 1.5 s between this and every job in a thread (3 Dec, NLU read in
+the loop in both): bench/capacity.py's turns per second 112.2 / 99.0 and 93.0 / 80.3; the load
+bench's first answers, p50 12.26 / 13.25 ms and 26.76 / 39.69 ms (p99 54.9 / 84.8 and 157 / 391).
+Every job in the loop's thread, busy or not, was slower under the capacity load: 106.2 / 111.9
+and 99.7 / 110.3 turns per second.
 """
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 import aiosqlite
@@ -38,7 +54,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-__all__ = ["WRITE_BEHIND", "begin_immediately", "one_hop_dbapi", "returned_later", "write_behind"]
+__all__ = ["WRITE_BEHIND", "begin_immediately", "one_hop_dbapi", "pragmas", "returned_later", "write_behind"]
 
 _Outcome = tuple[Any, list[Any], int, int | None, bool]
 # A statement written behind: its SQL, parameters, whether executemany, the row count it must have
@@ -47,6 +63,22 @@ _Outcome = tuple[Any, list[Any], int, int | None, bool]
 _Behind = tuple[str, Any, bool, int | None, list[Any] | None]
 
 WRITE_BEHIND = "/* write-behind */"   # a statement marked with it may be written behind (`write_behind`)
+PATIENCE_MS = 10_000    # how long a statement sent to the driver's thread waits for another process's write lock
+CHECKPOINT_EVERY = 200  # commits between two checkpoints of the write-ahead log, in the driver's thread
+
+
+class _Busy(Exception):
+    """Run in the event loop's thread, a job found SQLite's write lock taken (by another process,
+    or a connection that writes outside `storage.Database.transaction`) before it did anything:
+    it goes to the driver's thread, which may wait for the lock."""
+
+    def __init__(self, error: sqlite3.OperationalError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _busy(error: Exception) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and (getattr(error, "sqlite_errorcode", 0) & 0xFF) == 5
 
 
 def _written_behind(connection: aiosqlite.Connection, behind: list[_Behind]) -> None:
@@ -65,19 +97,29 @@ def _written_behind(connection: aiosqlite.Connection, behind: list[_Behind]) -> 
 
 def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool, immediate: bool,
          behind: list[_Behind]) -> _Outcome:
-    """In aiosqlite's thread: the whole statement, start to finish (after BEGIN IMMEDIATE, when asked,
-    and the statements written behind)."""
+    """The whole statement, start to finish (after BEGIN IMMEDIATE, when asked, and the statements
+    written behind). SQLite's write lock taken by another before anything was done: `_Busy`."""
     if immediate and not connection._conn.in_transaction:
-        connection._conn.execute("BEGIN IMMEDIATE")
+        try:
+            connection._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _busy(error):
+                raise _Busy(error) from None
+            raise
     _written_behind(connection, behind)
     cursor: sqlite3.Cursor = connection._conn.cursor()
     try:
-        if many:
-            cursor.executemany(operation, parameters)
-        elif parameters is None:
-            cursor.execute(operation)
-        else:
-            cursor.execute(operation, parameters)
+        try:
+            if many:
+                cursor.executemany(operation, parameters)
+            elif parameters is None:
+                cursor.execute(operation)
+            else:
+                cursor.execute(operation, parameters)
+        except sqlite3.OperationalError as error:   # a write of a transaction that did not begin IMMEDIATE
+            if _busy(error) and not behind:
+                raise _Busy(error) from None
+            raise
         description = cursor.description
         rows = cursor.fetchall() if description else []
         return description, rows, cursor.rowcount, cursor.lastrowid, connection._conn.in_transaction
@@ -130,9 +172,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             return
         immediate, adapt._immediate, adapt._returned = adapt._immediate, False, None
         behind, adapt._behind = adapt._behind, [] if adapt._behind is not None else None
-        async with adapt._execute_mutex:
-            outcome: _Outcome = await self._connection._execute(_run, self._connection, operation, parameters, many,
-                                                                immediate, behind or [])
+        outcome: _Outcome = await adapt._trip(_run, operation, parameters, many, immediate, behind or [])
         self._description, rows, self._rowcount, self._lastrowid, in_transaction = outcome
         adapt._settled = not in_transaction   # a read outside a transaction leaves nothing to roll back
         self._rows = collections.deque(rows)
@@ -180,8 +220,9 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     the statement), and a commit or rollback that succeeded settles it. A server-side cursor's
     statements leave it unsettled until then."""
 
-    __slots__ = ("_behind", "_immediate", "_returned", "_settled")
+    __slots__ = ("_behind", "_immediate", "_in_thread", "_returned", "_settled")
     _cursor_cls = OneHopCursor
+    dbapi: _OneHopDbapi
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
@@ -189,6 +230,43 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
         self._settled = False     # True: SQLite has no transaction open on this connection, as far as we know
         self._behind: list[_Behind] | None = None   # None: nothing is written behind in this transaction
         self._returned: list[Any] | None = None     # where the last statement written behind puts its rows
+        self._in_thread = 0   # jobs sent to the driver's thread and not yet done: the next ones queue behind them
+
+    async def _trip(self, job: Callable[..., Any], *args: Any) -> Any:
+        """Run `job(connection, *args)`: in the event loop's thread when the database is quiet and
+        this connection has nothing left in its thread (see the module's docstring), else, or when
+        it would have to wait for another process's write lock, in the driver's thread, in order."""
+        if self.dbapi.inline and self._in_thread == 0 and not self.dbapi.crowded():
+            try:
+                return job(self._connection, *args)
+            except _Busy:
+                pass
+        self._in_thread += 1
+        try:
+            async with self._execute_mutex:
+                return await self._connection._execute(_patiently, job, self._connection, *args)
+        finally:
+            self._in_thread -= 1
+
+    def _committed(self) -> None:
+        """Every CHECKPOINT_EVERY commits of the database, a checkpoint of its write-ahead log, in
+        this connection's thread (its file writes and syncs never hold up the event loop; nothing
+        checkpoints on commit: `pragmas`). Until it is done, this connection's statements queue
+        behind it in that thread."""
+        self.dbapi.commits += 1
+        if self.dbapi.commits < CHECKPOINT_EVERY:
+            return
+        self.dbapi.commits = 0
+        self._in_thread += 1
+        task = asyncio.get_running_loop().create_task(self._connection._execute(_checkpoint, self._connection))
+        _CHECKPOINTS.add(task)
+        task.add_done_callback(self._checkpointed)
+
+    def _checkpointed(self, task: asyncio.Task[None]) -> None:
+        _CHECKPOINTS.discard(task)
+        self._in_thread -= 1
+        if not task.cancelled() and task.exception() is not None:   # the next one will try again
+            self.dbapi.commits = CHECKPOINT_EVERY
 
     def cursor(self, server_side: bool = False) -> Any:
         self._settled = False   # every statement, this module's cursor or a server-side one, comes through here
@@ -197,32 +275,60 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     def commit(self) -> None:
         self._immediate = False
         behind, self._behind = self._behind, None
-        if behind:
-            try:
-                await_(self._commit_after(behind))
-            except Exception as error:
-                self._handle_exception(error)
-        else:
-            super().commit()
+        if not self._connection._connection:   # closed (as the stock adapter checks)
+            return
+        try:
+            await_(self._trip(_commit_after, behind or []))
+        except Exception as error:
+            self._handle_exception(error)
+        self._committed()
         self._settled = True   # not reached when the commit failed: the rollback that follows runs
-
-    async def _commit_after(self, behind: list[_Behind]) -> None:
-        async with self._execute_mutex:
-            await self._connection._execute(_commit_after, self._connection, behind)
 
     def rollback(self) -> None:
         self._immediate = False
         self._behind = None   # what was held back goes with the rest
-        if self._settled:
+        if self._settled or not self._connection._connection:
             return
-        super().rollback()
+        try:
+            await_(self._trip(_rollback))
+        except Exception as error:
+            self._handle_exception(error)
         self._settled = True
 
 
+_CHECKPOINTS: set[asyncio.Task[None]] = set()   # running checkpoints (a task nobody holds may be collected)
+
+
 def _commit_after(connection: aiosqlite.Connection, behind: list[_Behind]) -> None:
-    """In aiosqlite's thread: the statements written behind, then the commit."""
+    """The statements written behind, then the commit."""
     _written_behind(connection, behind)
     connection._conn.commit()
+
+
+def _rollback(connection: aiosqlite.Connection) -> None:
+    connection._conn.rollback()
+
+
+def _checkpoint(connection: aiosqlite.Connection) -> None:
+    """In aiosqlite's thread: copy what the write-ahead log holds into the database, waiting for nobody."""
+    connection._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
+def _patiently(job: Callable[..., Any], connection: aiosqlite.Connection, *args: Any) -> Any:
+    """In aiosqlite's thread: `job`; if it found another process's write lock before doing
+    anything, again, allowed to wait PATIENCE_MS for it (in the loop's thread nothing may wait: `pragmas`)."""
+    try:
+        return job(connection, *args)
+    except _Busy as busy:
+        if not _OneHopDbapi.inline:   # the connection waits by itself (`pragmas`)
+            raise busy.error from None
+    connection._conn.execute(f"PRAGMA busy_timeout={PATIENCE_MS}")
+    try:
+        return job(connection, *args)
+    except _Busy as busy:
+        raise busy.error from None
+    finally:
+        connection._conn.execute("PRAGMA busy_timeout=0")
 
 
 def write_behind(dbapi_connection: Any) -> None:
@@ -255,8 +361,28 @@ def begin_immediately(dbapi_connection: Any) -> None:
         dbapi_connection._immediate = True
 
 
+def pragmas(dbapi_connection: Any) -> list[str]:
+    """What a new connection must set: run in the event loop's thread, this driver's statements
+    never wait for a lock (they go to the driver's thread instead, `_OneHopConnection._trip`), and
+    none of its commits checkpoints the log (`_OneHopConnection._committed` has a thread do it).
+    Any other connection waits for a lock PATIENCE_MS, and checkpoints as SQLite does."""
+    if isinstance(dbapi_connection, _OneHopConnection) and dbapi_connection.dbapi.inline:
+        return ["PRAGMA busy_timeout=0", "PRAGMA wal_autocheckpoint=0"]
+    return [f"PRAGMA busy_timeout={PATIENCE_MS}"]
+
+
 class _OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):
+    inline = True   # jobs may run in the event loop's thread (`_OneHopConnection._trip`); False: measuring without
+
+    def __init__(self, aiosqlite: Any, sqlite: Any) -> None:
+        super().__init__(aiosqlite, sqlite)
+        self.commits = 0   # since the last checkpoint, over all of this engine's connections
+        self.crowded: Callable[[], bool] = lambda: False   # several transactions at once (set by the engine's maker)
+
     def connect(self, *arg: Any, **kw: Any) -> _OneHopConnection:
+        kw.setdefault("check_same_thread", False)   # made in aiosqlite's thread, used in the loop's too
+        if self.inline:
+            kw.setdefault("timeout", 0)   # not even its first statements may wait in the event loop's thread
         stock = super().connect(*arg, **kw)
         return _OneHopConnection(self, stock._connection)
 

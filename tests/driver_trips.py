@@ -1,20 +1,23 @@
-"""Counting trips to aiosqlite's thread: what the embedded driver's shortcuts are for."""
+"""Counting the embedded driver's jobs (a statement with what it carries, a commit, a rollback):
+each is a trip to aiosqlite's thread, or, when it need not wait, a run in the event loop's thread;
+what the driver's shortcuts are for is how few of them a transaction takes."""
 from __future__ import annotations
 
 from typing import Any
 
-import aiosqlite
 import pytest
+
+from storage.sqlite_driver import _OneHopConnection
 
 
 def count_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """From now on, the name of each function sent to the driver's thread, in order."""
+    """From now on, the name of each job the driver runs, in order."""
     trips: list[str] = []
-    stock = aiosqlite.Connection._execute
+    stock = _OneHopConnection._trip
 
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(fn.__name__)
-        return await stock(self, fn, *args, **kwargs)
+    async def counted(self: _OneHopConnection, job: Any, *args: Any) -> Any:
+        trips.append(job.__name__)
+        return await stock(self, job, *args)
 
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    monkeypatch.setattr(_OneHopConnection, "_trip", counted)
     return trips

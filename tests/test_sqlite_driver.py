@@ -3,8 +3,12 @@ adapter does: rows, counts, new ids, many rows at once, errors, RETURNING; and w
 (`write_behind`) keep what a transaction means."""
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -13,7 +17,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage import WRITE_BEHIND, Database, create_database, insert_returning_later
+from storage import WRITE_BEHIND, Database, create_database, insert_returning_later, sqlite_driver
 from storage.sqlite_driver import OneHopCursor
 from tests.driver_trips import count_trips
 
@@ -134,20 +138,17 @@ async def test_a_write_transaction_holds_the_write_lock_from_its_first_read(tmp_
         await db.dispose()
 
 
+def rolled_back(jobs: list[str]) -> int:
+    return jobs.count("_rollback")
+
+
 async def test_a_connection_goes_back_to_the_pool_without_a_rollback_only_when_nothing_is_open(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pool's rollback on return costs a trip to the driver's thread. After a commit, or after
+    """The pool's rollback on return costs a job of the driver. After a commit, or after
     reads outside a transaction, there is nothing to roll back; a connection left inside a
     transaction (written and never committed, or a commit that failed) must still be rolled back,
     and another process can write afterwards in every case."""
-    rollbacks: list[str] = []
-    stock = aiosqlite.Connection.rollback
-
-    async def counted(self: aiosqlite.Connection) -> None:
-        rollbacks.append("rollback")
-        await stock(self)
-
-    monkeypatch.setattr(aiosqlite.Connection, "rollback", counted)
+    jobs = count_trips(monkeypatch)
     path = tmp_path / "reset.db"
     db = create_database(f"sqlite+aiosqlite:///{path}")
     try:
@@ -155,21 +156,21 @@ async def test_a_connection_goes_back_to_the_pool_without_a_rollback_only_when_n
             await session.run_sync(lambda s: Base.metadata.create_all(s.connection()))
             await session.execute(text("CREATE TABLE child (id INTEGER PRIMARY KEY, note_id INTEGER "
                                        "REFERENCES note(id) DEFERRABLE INITIALLY DEFERRED)"))
-        rollbacks.clear()
+        jobs.clear()
         async with db.transaction() as session:
             session.add(Note(key="a", body="kept"))
-        assert rollbacks == [] and _other_process_can_write(path)
+        assert rolled_back(jobs) == 0 and _other_process_can_write(path)
         async with db.sessions() as session:   # reads only: SQLite opened no transaction
             assert (await session.scalars(select(Note.key))).all() == ["a"]
-        assert rollbacks == [] and _other_process_can_write(path)
+        assert rolled_back(jobs) == 0 and _other_process_can_write(path)
         async with db.sessions() as session:   # written and never committed
             session.add(Note(key="b", body="dropped"))
             await session.flush()
-        assert rollbacks == ["rollback"] and _other_process_can_write(path)
+        assert rolled_back(jobs) == 1 and _other_process_can_write(path)
         with pytest.raises(IntegrityError):   # the foreign key is checked at COMMIT, which fails
             async with db.transaction() as session:
                 await session.execute(text("INSERT INTO child (note_id) VALUES (999)"))
-        assert rollbacks == ["rollback", "rollback"] and _other_process_can_write(path)
+        assert rolled_back(jobs) == 2 and _other_process_can_write(path)
         async with db.sessions() as session:
             assert (await session.scalars(select(Note.key).order_by(Note.key))).all() == ["a"]
             assert (await session.execute(text("SELECT count(*) FROM child"))).scalar_one() == 0
@@ -257,3 +258,99 @@ async def test_rows_returned_by_a_write_behind_are_read_after_the_commit(notes: 
     async with notes.sessions() as session:
         stored = (await session.execute(select(Note.id, Note.body).where(Note.key == "r"))).one()
     assert returned.one() == tuple(stored)
+
+
+def _driver_thread_jobs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of each function sent to aiosqlite's thread, from now on."""
+    sent: list[str] = []
+    stock = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(getattr(fn, "__name__", repr(fn)))
+        return await stock(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return sent
+
+
+async def test_statements_that_need_not_wait_run_without_a_trip_to_the_driver_thread(
+        notes: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent = _driver_thread_jobs(monkeypatch)
+    async with notes.transaction(behind=True) as session:
+        note = await session.scalar(select(Note).where(Note.key == "a"))
+        assert note is not None
+        note.body = "hai"
+    async with notes.sessions() as session:
+        assert await session.scalar(select(Note.body)) == "hai"
+    assert sent == []
+
+
+async def test_a_write_lock_held_by_another_process_is_waited_for_in_the_driver_thread(
+        notes: Database, tmp_path: Path) -> None:
+    """Run in the event loop's thread, SQLite's busy handler would stop every citizen's turn while
+    another process (a CLI command) writes: the statement goes to the driver's thread and waits
+    there, and the event loop goes on meanwhile."""
+    holding, release = threading.Event(), threading.Event()
+
+    def other_process() -> None:
+        other = sqlite3.connect(tmp_path / "behind.db", timeout=0)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO note (key, body) VALUES ('other', 'x')")
+        holding.set()
+        release.wait(5)
+        other.commit()
+        other.close()
+
+    holder = threading.Thread(target=other_process)
+    holder.start()
+    assert await asyncio.to_thread(holding.wait, 5)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+            if ticks == 20:
+                release.set()
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        async with notes.transaction() as session:
+            session.add(Note(key="b", body="hai"))
+    finally:
+        ticking.cancel()
+        release.set()
+        await asyncio.to_thread(holder.join)
+    assert ticks >= 20, "the event loop went on while the statement waited"
+    async with notes.sessions() as session:
+        assert sorted((await session.scalars(select(Note.key))).all()) == ["a", "b", "other"]
+
+
+async def test_the_log_is_checkpointed_in_the_driver_thread_every_so_many_commits(
+        notes: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_driver, "CHECKPOINT_EVERY", 5)
+    sent = _driver_thread_jobs(monkeypatch)
+    for n in range(12):
+        async with notes.transaction() as session:
+            session.add(Note(key=f"k{n}", body="x" * 60))
+    for _ in range(50):   # the checkpoint is not awaited by the commit that asked for it
+        if sent.count("_checkpoint") == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert sent.count("_checkpoint") == 2
+    async with notes.sessions() as session:
+        assert len((await session.scalars(select(Note.key))).all()) == 13
+
+
+async def test_while_transactions_run_at_once_their_statements_go_to_the_driver_threads(
+        notes: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under load, SQLite's own work runs in the drivers' threads, beside the event loop."""
+    async with notes.sessions() as first, notes.sessions() as second:   # two connections in the pool
+        await first.execute(select(Note.key))
+        await second.execute(select(Note.key))
+    async with notes.sessions() as first, notes.sessions() as second:
+        await first.execute(select(Note.key))   # its connection is out of the pool
+        sent = _driver_thread_jobs(monkeypatch)
+        assert (await second.scalars(select(Note.key))).all() == ["a"]
+        assert sent == ["_patiently"]
